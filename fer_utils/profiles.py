@@ -1,0 +1,88 @@
+"""Run profiles: how much data and compute a notebook may use.
+
+One switch, the ``FER_PROFILE`` environment variable (or the ``profile``
+parameter of a notebook's papermill ``parameters`` cell), picks the profile:
+
+* ``smoke``: seconds per notebook, small subsets; what CI and nbval run.
+* ``default``: regenerates the report from the real dataset on a 2-core laptop
+  CPU in an evening.
+* ``full``: the seeds' own settings, meant for a GPU.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from .dataset import SPLITS, FaceDataset
+
+PROFILE_ENV = "FER_PROFILE"
+DEFAULT_PROFILE = "default"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A compute budget. ``images_per_split=None`` means every image."""
+
+    name: str
+    description: str
+    demo_images: int
+    """Size of the synthetic demo set used when no dataset is found."""
+    images_per_split: int | None
+    """Cap on the images a chapter works on per split (a stratified sample)."""
+
+    def sample(self, dataset: FaceDataset, seed: int = 0) -> FaceDataset:
+        """The dataset cut to this profile's budget, keeping each split's class mix."""
+        if self.images_per_split is None:
+            return dataset
+        rng = np.random.default_rng(seed)
+        keep = []
+        for split in SPLITS:
+            members = np.flatnonzero(dataset.splits == split)
+            if len(members) <= self.images_per_split:
+                keep.append(members)
+                continue
+            labels = dataset.labels[members]
+            # stratified: every class keeps its share, at least one image
+            shares = np.bincount(labels) / len(members)
+            for label in np.flatnonzero(shares):
+                pool = members[labels == label]
+                take = max(1, round(shares[label] * self.images_per_split))
+                keep.append(rng.choice(pool, size=min(take, len(pool)), replace=False))
+        return dataset.subset(np.sort(np.concatenate(keep)))
+
+
+PROFILES = {
+    "smoke": Profile(
+        name="smoke",
+        description="seconds per notebook on small subsets (CI, nbval)",
+        demo_images=700,
+        images_per_split=300,
+    ),
+    "default": Profile(
+        name="default",
+        description="the whole report from the real data on a 2-core laptop CPU in an evening",
+        demo_images=3589,
+        images_per_split=None,
+    ),
+    "full": Profile(
+        name="full",
+        description="the seeds' settings, for a GPU",
+        demo_images=35887,
+        images_per_split=None,
+    ),
+}
+
+
+def active_profile(name: str | None = None) -> Profile:
+    """The profile named here, else by ``$FER_PROFILE``, else ``default``."""
+    chosen = name or os.environ.get(PROFILE_ENV) or DEFAULT_PROFILE
+    try:
+        return PROFILES[chosen.strip().lower()]
+    except KeyError:
+        raise ValueError(
+            f"unknown profile {chosen!r} (from {'argument' if name else PROFILE_ENV}); "
+            f"choose one of {', '.join(PROFILES)}"
+        ) from None
