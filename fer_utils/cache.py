@@ -31,10 +31,8 @@ def cache_dir() -> Path:
 
 def fingerprint(stats: list[tuple[str, os.stat_result]]) -> str:
     """A digest of file names with their sizes and modification times."""
-    digest = hashlib.sha1()
-    for name, stat in sorted(stats, key=lambda item: item[0]):
-        digest.update(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
+    lines = sorted(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n" for name, stat in stats)
+    return hashlib.sha1("".join(lines).encode()).hexdigest()
 
 
 def fingerprint_files(paths: list[Path]) -> str:

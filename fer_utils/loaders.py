@@ -17,8 +17,8 @@ from __future__ import annotations
 import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -31,7 +31,7 @@ from .labels import EMOTIONS, NUM_CLASSES, RAFDB_TO_FER, label_of_folder
 
 IMAGE_SIZE = 48
 PIXELS_PER_IMAGE = IMAGE_SIZE * IMAGE_SIZE
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".pgm", ".tif", ".tiff", ".webp"}
+IMAGE_SUFFIXES = {"jpg", "jpeg", "png", "bmp", "pgm", "tif", "tiff", "webp"}
 
 FULL_SPLIT = {"train": 0.8, "validation": 0.1, "test": 0.1}
 """Fractions for layouts that carry no split at all (FER-2013's own proportions)."""
@@ -210,9 +210,8 @@ def load_image_folder(path, *, seed: int = 0, use_cache: bool = True) -> FaceDat
     )
 
 
-@dataclass(frozen=True)
-class _ListedImage:
-    name: str  # relative to the dataset root
+class _ListedImage(NamedTuple):
+    name: str  # relative to the dataset root, with "/" separators
     stat: os.stat_result
     label: int
     split: str  # a protocol split, or UNSPLIT / HELD_OUT until the seeded split
@@ -232,9 +231,8 @@ def _list_image_folder(root: Path) -> list[_ListedImage]:
         groups = [("", UNSPLIT)]  # emotion folders directly under the root
     listed, unknown, skipped = [], [], []
     for group, group_split in groups:
-        group_dir = os.path.join(root, group)
-        for emotion_dir in sorted(os.scandir(group_dir), key=lambda e: e.name):
-            relative_dir = os.path.join(group, emotion_dir.name)
+        for emotion_dir in sorted(os.scandir(os.path.join(root, group)), key=lambda e: e.name):
+            relative_dir = f"{group}/{emotion_dir.name}" if group else emotion_dir.name
             if not emotion_dir.is_dir():
                 skipped.append(relative_dir)
                 continue
@@ -243,12 +241,12 @@ def _list_image_folder(root: Path) -> list[_ListedImage]:
                 unknown.append(relative_dir)
                 continue
             for entry in sorted(os.scandir(emotion_dir.path), key=lambda e: e.name):
-                name = os.path.join(relative_dir, entry.name)
-                if os.path.splitext(entry.name)[1].lower() not in IMAGE_SUFFIXES or not entry.is_file():
-                    skipped.append(name)
+                name = entry.name
+                if name.rpartition(".")[2].lower() not in IMAGE_SUFFIXES or not entry.is_file():
+                    skipped.append(f"{relative_dir}/{name}")
                     continue
-                split = USAGE_TO_SPLIT.get(entry.name.split("_", 1)[0], group_split)
-                listed.append(_ListedImage(name, entry.stat(), label, split))
+                split = USAGE_TO_SPLIT.get(name.partition("_")[0], group_split)
+                listed.append(_ListedImage(f"{relative_dir}/{name}", entry.stat(), label, split))
     if unknown:
         raise DataFormatError(
             f"{root}: unknown emotion folder(s) {', '.join(unknown)}; "
@@ -275,7 +273,7 @@ def _read_image_folder(root: Path, listing, seed: int) -> tuple[FaceDataset, lis
         members = np.flatnonzero(splits == marker)
         if len(members):
             splits[members] = stratified_split(labels[members], fractions, seed)
-    has_fer_names = all(os.path.basename(n).split("_", 1)[0] in USAGE_TO_SPLIT for n in names)
+    has_fer_names = all(n.rpartition("/")[2].partition("_")[0] in USAGE_TO_SPLIT for n in names)
     dataset = FaceDataset(
         images=images,
         labels=labels,

@@ -96,6 +96,9 @@ LIGHT_GRADIENT = 50.0
 """Largest brightness difference (grey levels) across the image from uneven light."""
 BLUR_SIGMA = (0.3, 1.0)
 NOISE_SIGMA = (2.0, 9.0)
+BACKGROUND_CLUTTER = 80.0
+"""Spread (grey levels) of the smooth random scenery behind the head. Without it,
+unrelated demo faces are so alike that the audit would take them for copies."""
 HAIR_CHANCE = 0.7
 OCCLUDER_CHANCE = 0.2
 
@@ -171,6 +174,14 @@ def _sample_cues(emotion: int, rng: np.random.Generator) -> Cues:
     values = _RELAXED + intensity * (_FULL[emotion] - _RELAXED)
     values += rng.standard_normal(len(values)) * _JITTER
     return Cues(*np.clip(values, _LOW, _HIGH).tolist())
+
+
+def _draw_background(rng: np.random.Generator, tone: float) -> np.ndarray:
+    """A canvas of the given mean tone with smooth blotches, like an out-of-focus room."""
+    coarse = rng.standard_normal((7, 7)).astype(np.float32) * BACKGROUND_CLUTTER
+    scenery = tone + cv2.resize(coarse, (CANVAS, CANVAS), interpolation=cv2.INTER_CUBIC)
+    scenery = 255 - np.abs(255 - np.abs(scenery))  # fold back into 0..255: no flat clipped areas
+    return np.clip(scenery, 0, 255).astype(np.uint8)
 
 
 def _draw_head(canvas: np.ndarray, rng: np.random.Generator, background: float) -> _Head:
@@ -334,7 +345,7 @@ def draw_face(emotion: int, rng: np.random.Generator) -> np.ndarray:
         raise ValueError(f"emotion must be an integer in 0..{NUM_CLASSES - 1}, got {emotion!r}")
     cues = _sample_cues(emotion, rng)
     background = _between(rng, 15, 240)
-    canvas = np.full((CANVAS, CANVAS), background, dtype=np.uint8)
+    canvas = _draw_background(rng, background)
     head = _draw_head(canvas, rng, background)
     _draw_eyes(canvas, head, cues, rng)
     _draw_brows(canvas, head, cues, rng)

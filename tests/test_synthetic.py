@@ -8,6 +8,7 @@ from sklearn.preprocessing import StandardScaler
 
 from fer_utils.dataset import SPLITS, SYNTHETIC_TAG
 from fer_utils.labels import NUM_CLASSES
+from fer_utils.audit import audit_dataset
 from fer_utils.synthetic import draw_face, make_demo_dataset
 
 FER_TRAIN = np.array([3995, 436, 4097, 7215, 4830, 3171, 4965])
@@ -137,3 +138,10 @@ def test_emotions_are_learnable_but_not_trivial(demo):
     majority = np.bincount(y_test).max() / len(y_test)
     assert majority < 0.3
     assert 0.35 < accuracy < 0.8
+
+
+def test_independent_demo_faces_are_not_taken_for_copies():
+    """The chapter-1 audit runs on the demo set when no data is found: faces drawn
+    independently must not show up as duplicates or leaks there."""
+    report = audit_dataset(make_demo_dataset(1000, seed=0))
+    assert len(report.groups) == 0 and len(report.blank) == 0
