@@ -9,6 +9,11 @@ import numpy as np
 
 from fer_utils.dataset import FaceDataset
 
+FER2013_TRAIN_COUNTS = [3995, 436, 4097, 7215, 4830, 3171, 4965]
+"""Training images per emotion of the real FER-2013 (its README), an independent oracle."""
+FER2013_TEST_COUNTS = [958, 111, 1024, 1774, 1247, 831, 1233]
+"""PublicTest + PrivateTest images per emotion of the real FER-2013."""
+
 
 def tiny_faces(n: int, seed: int = 0, size: int = 48) -> np.ndarray:
     """Distinct random uint8 images (noise with a gradient, so they survive JPEG)."""

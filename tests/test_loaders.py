@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from builders import make_dataset, tiny_faces, write_image
+from builders import FER2013_TEST_COUNTS, FER2013_TRAIN_COUNTS, make_dataset, tiny_faces, write_image
 
 from fer_utils.errors import DataFormatError, DataWarning
 from fer_utils.labels import EMOTIONS
@@ -237,18 +237,12 @@ def test_rafdb_bad_label_and_missing_image_are_named(tmp_path):
 
 # ---------------------------------------------------------------- real data
 
-REAL_COUNTS = {
-    "train": [3995, 436, 4097, 7215, 4830, 3171, 4965],
-    "test": [958, 111, 1024, 1774, 1247, 831, 1233],
-}
-
-
 def test_real_fer2013_counts_are_exact(real_data):
     dataset = load_image_folder(real_data)
     assert dataset.images.shape == (35887, 48, 48)
     counts = dataset.counts()
-    assert counts.loc["train"].iloc[:7].tolist() == REAL_COUNTS["train"]
+    assert counts.loc["train"].iloc[:7].tolist() == FER2013_TRAIN_COUNTS
     held_out = counts.loc["validation"].iloc[:7] + counts.loc["test"].iloc[:7]
-    assert held_out.tolist() == REAL_COUNTS["test"]
+    assert held_out.tolist() == FER2013_TEST_COUNTS
     assert counts.loc["validation", "total"] == counts.loc["test", "total"] == 3589
     assert all(s.split("/")[-1].startswith(("Training_", "PublicTest_", "PrivateTest_")) for s in dataset.sources)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from builders import FER2013_TEST_COUNTS, FER2013_TRAIN_COUNTS
 from sklearn.linear_model import RidgeClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -11,8 +12,8 @@ from fer_utils.labels import NUM_CLASSES
 from fer_utils.audit import audit_dataset
 from fer_utils.synthetic import draw_face, make_demo_dataset
 
-FER_TRAIN = np.array([3995, 436, 4097, 7215, 4830, 3171, 4965])
-FER_TEST = np.array([958, 111, 1024, 1774, 1247, 831, 1233])
+FER_TRAIN = np.array(FER2013_TRAIN_COUNTS)
+FER_TEST = np.array(FER2013_TEST_COUNTS)
 FER_SPLIT_SHARE = {"train": 28709 / 35887, "validation": 3589 / 35887, "test": 3589 / 35887}
 
 
