@@ -1,11 +1,13 @@
-"""Keeps figures drawn during a test run (unit tests and nbval) out of figures/."""
+"""Keeps what a test run writes (unit tests and nbval) out of figures/ and artifacts/."""
 
 import os
 import tempfile
 
+from fer_utils.artifacts import ARTIFACTS_ENV
 from fer_utils.paths import FIGURES_ENV
 
 
 def pytest_configure(config):
-    if not os.environ.get(FIGURES_ENV):
-        os.environ[FIGURES_ENV] = tempfile.mkdtemp(prefix="fer-figures-")
+    for variable in (FIGURES_ENV, ARTIFACTS_ENV):
+        if not os.environ.get(variable):
+            os.environ[variable] = tempfile.mkdtemp(prefix="fer-test-")

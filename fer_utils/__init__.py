@@ -5,10 +5,16 @@ they hold: ``labels``, ``dataset``, ``loaders``, ``discovery``, ``synthetic``,
 ``profiles``, ``describe``, ``audit``, ``plots``, ``report``.
 """
 
-from .dataset import FaceDataset
-from .discovery import load_dataset
-from .labels import DISPLAY_NAMES, EMOTIONS
-from .profiles import active_profile
+import os
+
+# TensorFlow's C++ start-up notices (CPU features, oneDNN) would land in every
+# notebook's output; warnings and errors still show. A user's own setting wins.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from .dataset import FaceDataset  # noqa: E402
+from .discovery import load_dataset  # noqa: E402
+from .labels import DISPLAY_NAMES, EMOTIONS  # noqa: E402
+from .profiles import active_profile  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = ["DISPLAY_NAMES", "EMOTIONS", "FaceDataset", "active_profile", "load_dataset"]

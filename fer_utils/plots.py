@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from . import audit
+from . import audit, augmentation
 from .dataset import SPLITS, FaceDataset
 from .describe import mean_faces
 from .labels import DISPLAY_NAMES, NUM_CLASSES
@@ -143,8 +143,6 @@ def plot_brightness(dataset: FaceDataset, name: str = "01_brightness") -> plt.Fi
     return finish(fig, dataset, name)
 
 
-use_style()
-
 
 def plot_sharpness(dataset: FaceDataset, name: str = "01_sharpness") -> plt.Figure:
     """How much fine detail the images of each split keep (the audit's sharpness score)."""
@@ -202,3 +200,145 @@ def plot_audit_examples(
     fig.suptitle("Data-quality audit: examples")
     fig.subplots_adjust(left=0.12, wspace=0.1, hspace=0.55)
     return finish(fig, dataset, name)
+
+
+def plot_class_weights(
+    dataset: FaceDataset, table: pd.DataFrame, name: str = "03_class_weights"
+) -> plt.Figure:
+    """Balanced class weight per emotion, one group of bars per labelling.
+
+    ``table`` is what ``imbalance.class_weight_table`` returns, for example the
+    raw training labels next to the flip-balanced ones. The dashed line at 1 is
+    the weight of a class of average size; bars above it are the classes the
+    loss is told to take more seriously.
+    """
+    weights = table.xs("weight", axis=1, level=1)
+    width = 0.8 / len(weights.index)
+    fig, ax = plt.subplots(figsize=(2.6 + 3.2 * len(weights.columns), 3.6))
+    for offset, emotion in enumerate(weights.index):
+        x = np.arange(len(weights.columns)) + (offset - (len(weights.index) - 1) / 2) * width
+        values = weights.loc[emotion].to_numpy()
+        ax.bar(x, values, width=width * 0.95, color=PALETTE[emotion], label=emotion)
+        for position, value in zip(x, values):
+            ax.annotate(f"{value:.2f}", (position, value), ha="center", va="bottom", fontsize=7)
+    ax.axhline(1.0, color="0.3", linestyle="--", linewidth=1)
+    ax.set_xticks(np.arange(len(weights.columns)), [str(c).replace("_", " ") for c in weights.columns])
+    ax.set_ylabel("class weight  n / (7 · count)")
+    ax.margins(y=0.1)
+    ax.legend(ncols=1, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.set_title("Balanced class weights per emotion")
+    fig.tight_layout()
+    return finish(fig, dataset, name)
+
+
+def plot_recall_by_strategy(
+    dataset: FaceDataset, recall: pd.DataFrame, name: str = "03_recall_by_strategy"
+) -> plt.Figure:
+    """Validation recall per emotion for each way of handling the imbalance.
+
+    ``recall`` has emotions as rows and strategies as columns, as
+    ``experiments.recall_by_strategy`` returns it.
+    """
+    fig, ax = plt.subplots(figsize=(9, 3.6))
+    recall.plot.bar(ax=ax, width=0.8, color=sns.color_palette("deep", len(recall.columns)))
+    ax.set(ylabel="recall on validation", xlabel="", ylim=(0, 1))
+    ax.tick_params(axis="x", labelrotation=0)
+    ax.legend(title="strategy", fontsize=8)
+    ax.set_title("Which emotions each strategy finds")
+    fig.tight_layout()
+    return finish(fig, dataset, name)
+
+
+# --- chapter 2: data augmentation ---------------------------------------------
+
+
+
+def plot_transforms(
+    dataset: FaceDataset, n_faces: int = 5, seed: int = 0, name: str = "02_transforms"
+) -> plt.Figure:
+    """The same few training faces under each transform of seed 000's list: originals
+    on top, then one row per transform at its display strength."""
+    train = dataset.split("train")
+    rng = np.random.default_rng(seed)
+    chosen = np.sort(rng.choice(len(train), size=min(n_faces, len(train)), replace=False))
+    faces = train.images[chosen]
+    rows = [("Original", faces)] + [
+        (title, transform(faces, strength, rng))
+        for title, (transform, strength) in augmentation.SEED000_TRANSFORMS.items()
+    ]
+    fig, axes = plt.subplots(
+        len(rows), len(faces), figsize=(len(faces) * 0.95 + 1.6, len(rows) * 0.95 + 0.5), squeeze=False
+    )
+    for (title, images), row in zip(rows, axes):
+        for ax, image in zip(row, images):
+            _faces_axis(ax, image)
+        row[0].set_ylabel(title, rotation=0, ha="right", va="center", fontsize=9)
+    for ax, label in zip(axes[0], train.labels[chosen]):
+        ax.set_title(DISPLAY_NAMES[label], fontsize=8)
+    fig.suptitle("Seed 000's augmentation transforms\n(strengths exaggerated to be visible)")
+    fig.subplots_adjust(left=0.27, right=0.99, top=0.915, bottom=0.01, wspace=0.05, hspace=0.05)
+    return finish(fig, dataset, name)
+
+
+def plot_flip_balance(
+    before: FaceDataset, after: FaceDataset, name: str = "02_flip_balance"
+) -> plt.Figure:
+    """Training images per emotion before and after balancing, bars side by side."""
+    table = augmentation.balancing_table(before, after).drop(index="total")
+    x = np.arange(len(table))
+    width = 0.4
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    colours = [PALETTE[e] for e in table.index]
+    for offset, column, style in (
+        (-width / 2, "before", dict(alpha=0.45, hatch="//", edgecolor="white")),
+        (width / 2, "after", dict()),
+    ):
+        bars = ax.bar(x + offset, table[column], width, color=colours, label=column, **style)
+        ax.bar_label(bars, labels=[f"{v:,}" for v in table[column]], fontsize=7, padding=1)
+    ax.set_xticks(x, table.index)
+    ax.set_ylabel("training images")
+    ax.margins(y=0.1)
+    ax.legend(
+        handles=[
+            matplotlib.patches.Patch(facecolor="0.6", alpha=0.45, hatch="//", edgecolor="white", label="before"),
+            matplotlib.patches.Patch(facecolor="0.3", label="after"),
+        ]
+    )
+    total_before, total_after = table["before"].sum(), table["after"].sum()
+    ax.set_title(
+        f"Balancing by horizontal flips: {total_before:,} → {total_after:,} training images"
+    )
+    fig.tight_layout()
+    return finish(fig, after, name)
+
+
+def plot_augmentation_draws(
+    dataset: FaceDataset, augmentation: augmentation.OnlineAugmentation, n_draws: int = 8, n_faces: int = 3,
+    seed: int = 0, name: str = "02_augmentation_draws",
+) -> plt.Figure:
+    """Random draws of the online augmentation (Keras layers) on a few training faces:
+    each row one face, the original first, then ``n_draws`` independent draws."""
+    train = dataset.split("train")
+    rng = np.random.default_rng(seed)
+    chosen = np.sort(rng.choice(len(train), size=min(n_faces, len(train)), replace=False))
+    faces = train.images[chosen]
+    batch = np.repeat(faces, n_draws, axis=0)[..., None].astype("float32")
+    draws = np.asarray(augmentation.layers(seed)(batch, training=True))
+    draws = np.clip(draws[..., 0], 0, 255).reshape(len(faces), n_draws, *faces.shape[1:])
+    cell, left, top = 1.0, 0.8, 0.8  # inches: one face, row labels, titles
+    width, height = (n_draws + 1) * cell + left, len(faces) * cell + top
+    fig, axes = plt.subplots(len(faces), n_draws + 1, figsize=(width, height), squeeze=False)
+    for i, (face, face_draws, row) in enumerate(zip(faces, draws, axes)):
+        _faces_axis(row[0], face, "original" if i == 0 else None, fontweight="bold")
+        row[0].set_ylabel(DISPLAY_NAMES[train.labels[chosen[i]]], rotation=0, ha="right", va="center")
+        for k, (ax, image) in enumerate(zip(row[1:], face_draws), start=1):
+            _faces_axis(ax, image, f"draw {k}" if i == 0 else None)
+    settings = "; ".join(f"{t.lower()} {r}" for t, r in augmentation.table()["range"].items())
+    fig.suptitle(f"Random draws of the online augmentation\n{settings}", fontsize=10)
+    fig.subplots_adjust(
+        left=left / width, right=1, bottom=0, top=1 - top / height, wspace=0.06, hspace=0.06
+    )
+    return finish(fig, dataset, name)
+
+
+use_style()

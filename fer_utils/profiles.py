@@ -32,6 +32,8 @@ class Profile:
     """Size of the synthetic demo set used when no dataset is found."""
     images_per_split: int | None
     """Cap on the images a chapter works on per split (a stratified sample)."""
+    experiment_epochs: int
+    """Epochs of each run in the chapters' controlled experiments (chapter 3 onwards)."""
 
     def sample(self, dataset: FaceDataset, seed: int = 0) -> FaceDataset:
         """The dataset cut to this profile's budget, keeping each split's class mix."""
@@ -60,18 +62,21 @@ PROFILES = {
         description="seconds per notebook on small subsets (CI, nbval)",
         demo_images=700,
         images_per_split=300,
+        experiment_epochs=1,
     ),
     "default": Profile(
         name="default",
         description="the whole report from the real data on a 2-core laptop CPU in an evening",
         demo_images=3589,
         images_per_split=None,
+        experiment_epochs=5,
     ),
     "full": Profile(
         name="full",
         description="the seeds' settings, for a GPU",
         demo_images=35887,
         images_per_split=None,
+        experiment_epochs=40,
     ),
 }
 

@@ -12,9 +12,10 @@ REAL_DATA_ENV = "FER_DATA"
 
 @pytest.fixture(autouse=True)
 def isolated_outputs(tmp_path_factory, monkeypatch):
-    """Keep the tests' caches and figures out of the user's folders."""
+    """Keep the tests' caches, figures and artifacts out of the user's folders."""
     monkeypatch.setenv("FER_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
     monkeypatch.setenv("FER_FIGURES_DIR", str(tmp_path_factory.getbasetemp() / "figures"))
+    monkeypatch.setenv("FER_ARTIFACTS_DIR", str(tmp_path_factory.getbasetemp() / "artifacts"))
 
 
 @pytest.fixture

@@ -1,0 +1,48 @@
+"""Results worth keeping between runs, cached by what produced them.
+
+A chapter that trains for an hour stores its result under a key made of the
+data (a digest of images, labels and splits), the profile and the settings, so
+re-running the notebook, or building the report again, reads the result back
+instead of training again. Change any of them and the key changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from .dataset import FaceDataset
+from .paths import project_root
+
+ARTIFACTS_ENV = "FER_ARTIFACTS_DIR"
+
+
+def artifacts_dir() -> Path:
+    """``$FER_ARTIFACTS_DIR``, else ``artifacts/`` in the project (git-ignored)."""
+    folder = Path(os.environ.get(ARTIFACTS_ENV) or project_root() / "artifacts")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def dataset_digest(dataset: FaceDataset) -> str:
+    """A short digest of the samples themselves, whatever the file they came from."""
+    digest = hashlib.sha1()
+    for array in (dataset.images, dataset.labels, dataset.splits):
+        digest.update(array.tobytes())
+    return digest.hexdigest()[:16]
+
+
+def artifact_path(kind: str, dataset: FaceDataset, **settings) -> Path:
+    """Where the result of ``kind`` on ``dataset`` with ``settings`` is kept."""
+    key = repr((dataset_digest(dataset), sorted(settings.items())))
+    return artifacts_dir() / f"{kind}-{hashlib.sha1(key.encode()).hexdigest()[:16]}.csv"
+
+
+def save_table(table: pd.DataFrame, path: Path) -> None:
+    """Write ``table`` as CSV atomically: a killed run never leaves half a file."""
+    partial = path.with_suffix(f".{os.getpid()}.tmp")
+    table.to_csv(partial)
+    os.replace(partial, path)

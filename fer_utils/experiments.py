@@ -1,0 +1,115 @@
+"""Controlled experiments and measurements behind the chapters' comparisons.
+
+Each training experiment trains the same small network several times through
+:func:`fer_utils.training.fit`, changing one thing, and scores every run on
+the validation split, so the differences between runs come from that one thing.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+
+from .artifacts import artifact_path, save_table
+from .augmentation import OnlineAugmentation, offline_expansion
+from .dataset import FaceDataset
+from .evaluation import per_class_scores, predict_labels
+from .imbalance import class_weights
+from .models import small_cnn
+from .pipeline import images_per_second, training_pipeline
+from .profiles import Profile
+from .training import fit
+
+IMBALANCE_STRATEGIES = ("no weights", "balanced weights", "oversampling")
+
+
+def imbalance_experiment(dataset: FaceDataset, profile: Profile, seed: int = 0) -> dict[str, pd.DataFrame]:
+    """Train without class weights, with balanced weights and with oversampling.
+
+    Returns, per strategy, the per-class precision, recall and F1 on the
+    validation split (PublicTest), with ``attrs["seconds"]`` the training time.
+    The profile decides the data (a small sample in ``smoke``) and the epochs.
+    Results are cached (see :mod:`fer_utils.artifacts`): a second call with the
+    same data, profile and seed reads them instead of training again.
+    """
+    data = profile.sample(dataset, seed=seed)
+    path = artifact_path(
+        "imbalance", data, epochs=profile.experiment_epochs, seed=seed, model="small_cnn",
+        strategies=IMBALANCE_STRATEGIES,
+    )
+    if path.exists():
+        table = pd.read_csv(path, index_col=[0, 1])
+    else:
+        table = pd.concat(_run_imbalance_strategies(data, profile, seed), names=["strategy", "emotion"])
+        save_table(table, path)
+    results = {}
+    for strategy in IMBALANCE_STRATEGIES:
+        scores = table.loc[strategy].drop(columns="seconds")
+        scores.attrs["seconds"] = float(table.loc[strategy, "seconds"].iloc[0])
+        results[strategy] = scores
+    return results
+
+
+def _run_imbalance_strategies(data: FaceDataset, profile: Profile, seed: int) -> dict[str, pd.DataFrame]:
+    settings = {
+        "no weights": {},
+        "balanced weights": {"class_weight": class_weights(data.labels[data.splits == "train"])},
+        "oversampling": {"oversample": True},
+    }
+    images, labels = data.arrays("validation")
+    results = {}
+    for strategy in IMBALANCE_STRATEGIES:
+        started = time.perf_counter()
+        model, _ = fit(small_cnn, data, epochs=profile.experiment_epochs, seed=seed, **settings[strategy])
+        scores = per_class_scores(labels, predict_labels(model, images))
+        scores["seconds"] = time.perf_counter() - started
+        results[strategy] = scores
+    return results
+
+
+def imbalance_summary(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per strategy: accuracy, macro-F1, disgust's recall and F1, training time."""
+    rows = {
+        strategy: {
+            "accuracy": scores.at["accuracy", "f1"],
+            "macro F1": scores.at["macro avg", "f1"],
+            "disgust recall": scores.at["Disgust", "recall"],
+            "disgust F1": scores.at["Disgust", "f1"],
+            "training s": scores.attrs["seconds"],
+        }
+        for strategy, scores in results.items()
+    }
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("strategy")
+
+
+def recall_by_strategy(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Recall per emotion (rows) and strategy (columns)."""
+    return pd.DataFrame(
+        {strategy: scores["recall"].iloc[:7] for strategy, scores in results.items()}
+    )
+
+
+def augmentation_costs(dataset: FaceDataset, batches: int, batch_size: int = 64) -> pd.DataFrame:
+    """Online augmentation (seed 002, in the tf.data pipeline) against seed 004's
+    offline expansion: images per second and the extra memory each needs.
+
+    Offline expansion pays once, up front, and keeps four copies of the training
+    set in memory; online augmentation pays a little per batch, keeps nothing,
+    and shows the network a new variant of every image in every epoch.
+    """
+    images, labels = dataset.arrays("train")
+    pipeline = training_pipeline(images, labels, batch_size=batch_size, seed=0, augmentation=OnlineAugmentation())
+    online = images_per_second(pipeline, batches)
+    started = time.perf_counter()
+    expanded = offline_expansion(dataset)
+    seconds = time.perf_counter() - started
+    added = len(expanded) - len(dataset)
+    return pd.DataFrame(
+        {
+            "images": [batches * batch_size, added],
+            "images/s": [online, added / seconds],
+            "extra memory MB": [0.0, (expanded.images.nbytes - dataset.images.nbytes) / 1e6],
+        },
+        index=pd.Index(["online (tf.data, seed 002)", "offline expansion (seed 004)"], name="augmentation"),
+    )
