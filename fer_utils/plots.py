@@ -313,7 +313,7 @@ def plot_flip_balance(
 
 
 def plot_augmentation_draws(
-    dataset: FaceDataset, augmentation: augmentation.OnlineAugmentation, n_draws: int = 8, n_faces: int = 3,
+    dataset: FaceDataset, online: augmentation.OnlineAugmentation, n_draws: int = 8, n_faces: int = 3,
     seed: int = 0, name: str = "02_augmentation_draws",
 ) -> plt.Figure:
     """Random draws of the online augmentation (Keras layers) on a few training faces:
@@ -323,7 +323,7 @@ def plot_augmentation_draws(
     chosen = np.sort(rng.choice(len(train), size=min(n_faces, len(train)), replace=False))
     faces = train.images[chosen]
     batch = np.repeat(faces, n_draws, axis=0)[..., None].astype("float32")
-    draws = np.asarray(augmentation.layers(seed)(batch, training=True))
+    draws = np.asarray(online.layers(seed)(batch, training=True))
     draws = np.clip(draws[..., 0], 0, 255).reshape(len(faces), n_draws, *faces.shape[1:])
     cell, left, top = 1.0, 0.8, 0.8  # inches: one face, row labels, titles
     width, height = (n_draws + 1) * cell + left, len(faces) * cell + top
@@ -333,7 +333,7 @@ def plot_augmentation_draws(
         row[0].set_ylabel(DISPLAY_NAMES[train.labels[chosen[i]]], rotation=0, ha="right", va="center")
         for k, (ax, image) in enumerate(zip(row[1:], face_draws), start=1):
             _faces_axis(ax, image, f"draw {k}" if i == 0 else None)
-    settings = "; ".join(f"{t.lower()} {r}" for t, r in augmentation.table()["range"].items())
+    settings = "; ".join(f"{t.lower()} {r}" for t, r in online.table()["range"].items())
     fig.suptitle(f"Random draws of the online augmentation\n{settings}", fontsize=10)
     fig.subplots_adjust(
         left=left / width, right=1, bottom=0, top=1 - top / height, wspace=0.06, hspace=0.06
