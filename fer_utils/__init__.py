@@ -1,8 +1,11 @@
 """Helpers for the notebook report on facial expression recognition with CNNs.
 
 The notebooks import what they need from the submodules, whose names say what
-they hold: ``labels``, ``dataset``, ``loaders``, ``discovery``, ``synthetic``,
-``profiles``, ``describe``, ``audit``, ``plots``, ``report``.
+they hold: data (``labels``, ``dataset``, ``loaders``, ``cache``, ``discovery``,
+``synthetic``, ``profiles``), chapter logic (``describe``, ``audit``,
+``augmentation``, ``imbalance``, ``pipeline``, ``models``, ``training``,
+``evaluation``, ``experiments``, ``artifacts``), presentation (``plots``) and
+running (``report``, ``cli``).
 """
 
 import os

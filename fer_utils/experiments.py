@@ -16,6 +16,7 @@ from .augmentation import OnlineAugmentation, offline_expansion
 from .dataset import FaceDataset
 from .evaluation import per_class_scores, predict_labels
 from .imbalance import class_weights
+from .labels import DISPLAY_NAMES
 from .models import small_cnn
 from .pipeline import images_per_second, training_pipeline
 from .profiles import Profile
@@ -86,7 +87,7 @@ def imbalance_summary(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
 def recall_by_strategy(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Recall per emotion (rows) and strategy (columns)."""
     return pd.DataFrame(
-        {strategy: scores["recall"].iloc[:7] for strategy, scores in results.items()}
+        {strategy: scores.loc[list(DISPLAY_NAMES), "recall"] for strategy, scores in results.items()}
     )
 
 
