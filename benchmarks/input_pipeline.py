@@ -21,9 +21,8 @@ import keras
 from fer_utils.augmentation import OnlineAugmentation
 from fer_utils.discovery import load_dataset
 from fer_utils.experiments import augmentation_costs
-from fer_utils.models import baseline_cnn, small_cnn
 from fer_utils.pipeline import images_per_second, training_pipeline
-from fer_utils.training import training_images_per_second
+from fer_utils.training import TrainingConfig, compiled_model, training_images_per_second
 
 BATCH = 64
 
@@ -51,12 +50,12 @@ def main() -> None:
     rows.append(("pipeline + online augmentation (seed 002)", online["images/s"], 0.0))
     rows.append((f"offline expansion (seed 004): +{int(offline['images']):,} images", offline["images/s"], offline["extra memory MB"]))
 
-    for name, build in (("small_cnn", small_cnn), ("baseline_cnn", baseline_cnn)):
+    steps = min(args.batches, 40)
+    for name in ("small_cnn", "baseline_cnn"):
         keras.utils.set_random_seed(0)
-        model = build()
-        model.compile("adam", "sparse_categorical_crossentropy")
-        pipeline = training_pipeline(images, labels, batch_size=BATCH, seed=0)
-        rate = training_images_per_second(model, pipeline, min(args.batches, 40))
+        model = compiled_model(TrainingConfig(model=name))
+        pipeline = training_pipeline(images, labels, batch_size=BATCH, seed=0, epochs=2)
+        rate = training_images_per_second(model, pipeline, steps, BATCH)
         rows.append((f"training {name} ({model.count_params():,} parameters)", rate, 0.0))
 
     print(f"{'what':55s} {'images/s':>10s} {'extra MB':>9s}")

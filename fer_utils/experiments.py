@@ -1,7 +1,7 @@
 """Controlled experiments and measurements behind the chapters' comparisons.
 
 Each training experiment trains the same small network several times through
-:func:`fer_utils.training.fit`, changing one thing, and scores every run on
+the training engine (:func:`fer_utils.training.train`), changing one thing, and scores every run on
 the validation split, so the differences between runs come from that one thing.
 """
 
@@ -11,16 +11,13 @@ import time
 
 import pandas as pd
 
-from .artifacts import artifact_path, save_table
 from .augmentation import OnlineAugmentation, offline_expansion
 from .dataset import FaceDataset
 from .evaluation import per_class_scores, predict_labels
-from .imbalance import class_weights
 from .labels import DISPLAY_NAMES
-from .models import small_cnn
 from .pipeline import images_per_second, training_pipeline
 from .profiles import Profile
-from .training import fit
+from .training import train
 
 IMBALANCE_STRATEGIES = ("no weights", "balanced weights", "oversampling")
 
@@ -30,41 +27,26 @@ def imbalance_experiment(dataset: FaceDataset, profile: Profile, seed: int = 0) 
 
     Returns, per strategy, the per-class precision, recall and F1 on the
     validation split (PublicTest), with ``attrs["seconds"]`` the training time.
-    The profile decides the data (a small sample in ``smoke``) and the epochs.
-    Results are cached (see :mod:`fer_utils.artifacts`): a second call with the
-    same data, profile and seed reads them instead of training again.
+    The profile decides the data (a small sample in ``smoke``) and the epochs,
+    all of which every run trains (no early stopping: the same budget for all).
+    The runs are the training engine's, so a second call loads them instead of
+    training again.
     """
     data = profile.sample(dataset, seed=seed)
-    path = artifact_path(
-        "imbalance", data, epochs=profile.experiment_epochs, seed=seed, model="small_cnn",
-        strategies=IMBALANCE_STRATEGIES,
-    )
-    if path.exists():
-        table = pd.read_csv(path, index_col=[0, 1])
-    else:
-        table = pd.concat(_run_imbalance_strategies(data, profile, seed), names=["strategy", "emotion"])
-        save_table(table, path)
-    results = {}
-    for strategy in IMBALANCE_STRATEGIES:
-        scores = table.loc[strategy].drop(columns="seconds")
-        scores.attrs["seconds"] = float(table.loc[strategy, "seconds"].iloc[0])
-        results[strategy] = scores
-    return results
-
-
-def _run_imbalance_strategies(data: FaceDataset, profile: Profile, seed: int) -> dict[str, pd.DataFrame]:
+    images, labels = data.arrays("validation")
     settings = {
         "no weights": {},
-        "balanced weights": {"class_weight": class_weights(data.labels[data.splits == "train"])},
+        "balanced weights": {"class_weighting": "balanced"},
         "oversampling": {"oversample": True},
     }
-    images, labels = data.arrays("validation")
     results = {}
     for strategy in IMBALANCE_STRATEGIES:
-        started = time.perf_counter()
-        model, _ = fit(small_cnn, data, epochs=profile.experiment_epochs, seed=seed, **settings[strategy])
-        scores = per_class_scores(labels, predict_labels(model, images))
-        scores["seconds"] = time.perf_counter() - started
+        run = train(
+            "small_cnn", data, profile=profile, epochs=profile.experiment_epochs, patience=None, seed=seed,
+            **settings[strategy],
+        )
+        scores = per_class_scores(labels, predict_labels(run.model, images))
+        scores.attrs["seconds"] = float(run.history["seconds"].sum())
         results[strategy] = scores
     return results
 

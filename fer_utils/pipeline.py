@@ -2,12 +2,12 @@
 
 Images stay uint8 in memory and are turned into float batches of raw 0-255
 pixels shaped (B, 48, 48, 1); the models rescale inside themselves, so a saved
-model accepts the same raw pixels. For training the pipeline shuffles with a
-seed, can rebalance the classes by oversampling, batches with
-``drop_remainder=True`` and applies online augmentation to whole batches.
+model accepts the same raw pixels. For training the pipeline shuffles with the
+seed and the epoch number, can rebalance the classes by oversampling, yields
+only full batches and applies online augmentation to whole batches.
 Validation and test batches are never shuffled, resampled or augmented.
 
-``drop_remainder`` is not cosmetic: TensorFlow 2.21 with oneDNN has aborted with
+Full batches are not cosmetic: TensorFlow 2.21 with oneDNN has aborted with
 heap corruption on a last, partial training batch (see the design notes), so a
 training stream only ever yields full batches.
 """
@@ -43,28 +43,36 @@ def training_pipeline(
     seed: int,
     augmentation: OnlineAugmentation | None = None,
     oversample: bool = False,
+    epochs: int = 1,
+    first_epoch: int = 0,
 ) -> tf.data.Dataset:
-    """Shuffled (or class-balanced) full batches, augmented on the fly when asked.
+    """``epochs`` epochs of shuffled (or class-balanced) full batches, augmented on the fly when asked.
 
-    One pass over the returned dataset is one epoch of ``len(images) //
-    batch_size`` batches; every pass draws a new order and new augmentations,
-    the same ones for the same ``seed``.
+    Each epoch is ``len(images) // batch_size`` batches. Its order is drawn from
+    a generator seeded by ``(seed, epoch number)``, not from a stream that runs
+    on from epoch 0, so a run resumed at epoch ``first_epoch`` sees exactly the
+    batches an uninterrupted run would. Augmentation draws continue from the
+    seed of the pipeline instead, so they are reproducible for a whole run.
     """
     _check(images, labels, batch_size, full_batches=True)
-    if oversample:
-        # every epoch a fresh class-balanced draw of len(labels) indices, fixed by the seed
-        rng = np.random.default_rng(seed)
-        indices = tf.data.Dataset.from_generator(
-            lambda: iter([oversample_indices(labels, len(labels), rng)]),
-            output_signature=tf.TensorSpec([None], tf.int64),
-        ).unbatch().apply(tf.data.experimental.assert_cardinality(len(labels)))
-        all_images, all_labels = tf.constant(images), tf.constant(labels)
-        stream = indices.map(lambda i: (tf.gather(all_images, i), tf.gather(all_labels, i)))
-    else:
-        stream = tf.data.Dataset.from_tensor_slices((images, labels)).shuffle(
-            len(images), seed=seed, reshuffle_each_iteration=True
-        )
-    batches = stream.batch(batch_size, drop_remainder=True).map(_as_float_batch)
+    per_epoch = len(labels) // batch_size * batch_size
+
+    def epoch_orders():
+        for epoch in range(first_epoch, first_epoch + epochs):
+            rng = np.random.default_rng((seed, epoch))
+            if oversample:  # a fresh class-balanced draw every epoch
+                yield oversample_indices(labels, len(labels), rng)[:per_epoch]
+            else:
+                yield rng.permutation(len(labels))[:per_epoch]
+
+    indices = tf.data.Dataset.from_generator(
+        epoch_orders, output_signature=tf.TensorSpec([per_epoch], tf.int64)
+    ).unbatch().apply(tf.data.experimental.assert_cardinality(per_epoch * epochs))
+    all_images, all_labels = tf.constant(images), tf.constant(labels)
+    batches = indices.batch(batch_size, drop_remainder=True).map(
+        lambda i: _as_float_batch(tf.gather(all_images, i), tf.gather(all_labels, i)),
+        num_parallel_calls=AUTOTUNE,
+    )
     if augmentation is not None:
         augment = augmentation.layers(seed)
         # sequential map: the augmentation layers draw from one seeded generator

@@ -34,6 +34,8 @@ class Profile:
     """Cap on the images a chapter works on per split (a stratified sample)."""
     experiment_epochs: int
     """Epochs of each run in the chapters' controlled experiments (chapter 3 onwards)."""
+    training_epochs: int
+    """Most epochs of a chapter's main training run (early stopping may end it sooner)."""
 
     def sample(self, dataset: FaceDataset, seed: int = 0) -> FaceDataset:
         """The dataset cut to this profile's budget, keeping each split's class mix."""
@@ -63,6 +65,7 @@ PROFILES = {
         demo_images=700,
         images_per_split=300,
         experiment_epochs=1,
+        training_epochs=2,
     ),
     "default": Profile(
         name="default",
@@ -70,6 +73,7 @@ PROFILES = {
         demo_images=3589,
         images_per_split=None,
         experiment_epochs=5,
+        training_epochs=40,
     ),
     "full": Profile(
         name="full",
@@ -77,6 +81,7 @@ PROFILES = {
         demo_images=35887,
         images_per_split=None,
         experiment_epochs=40,
+        training_epochs=100,
     ),
 }
 

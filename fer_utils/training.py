@@ -1,68 +1,329 @@
-"""Training a network on a dataset's train split, validated on its validation split.
+"""The training engine: the one way every chapter (and ``python -m fer_utils train``) trains a network.
 
-The one place where models are compiled and fitted, so that every chapter's
-numbers come from the same procedure: seeded initialisation and data order,
-Adam, sparse categorical cross-entropy, the ``pipeline`` module's input streams.
+``train("baseline_cnn", dataset, profile=PROFILE)`` builds the network, the
+``tf.data`` input (:mod:`fer_utils.pipeline`), optional class weights and
+online augmentation, compiles it with Adam, and fits it with early stopping on
+``val_loss`` and a best-model checkpoint. Every run keeps its files in one
+folder of the artifacts directory (``artifacts/run-<model>-<key>/``), the key
+made of the data, the profile and every setting (:class:`TrainingConfig`):
+
+* ``config.json``: the settings, and what was measured from the data (the
+  held-out blur width);
+* ``state.json``: the commit point, written last after every epoch: epochs
+  done, history, early-stopping and best-checkpoint state, and which
+  checkpoint files belong to it;
+* ``last-<epoch>.keras``: model *and optimizer* after the last finished epoch;
+* ``best-<epoch>.keras``: the model of the epoch with the lowest ``val_loss``
+  (seed 000's "checkpointer");
+* ``history.csv``: one row per epoch; ``model.keras``: the final (best) model.
+
+Every file is written under a temporary name and renamed, and checkpoints are
+named by epoch, so a run killed at any moment leaves a consistent state:
+calling ``train`` again with the same arguments resumes after the last
+committed epoch, with the optimizer's state, the early-stopping counters and
+the data order of an uninterrupted run, and a finished run is simply loaded.
+
+With more than one accelerator (or several logical CPUs) the run is trained
+under ``tf.distribute.MirroredStrategy``; the batch size is per replica.
 """
 
 from __future__ import annotations
 
+import json
+import math
+import sys
 import time
-from typing import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import keras
+import numpy as np
+import pandas as pd
+import tensorflow as tf
 
+from .artifacts import artifact_path, replace_atomically, save_table
 from .augmentation import OnlineAugmentation
 from .dataset import FaceDataset
+from .evaluation import predict_labels
+from .imbalance import class_weights, focal_loss
+from .models import build_model
 from .pipeline import evaluation_pipeline, training_pipeline
+from .profiles import Profile
+from .sharpness import matching_blur
+
+LOSSES = ("cross_entropy", "focal")
+PRECISIONS = ("float32", "mixed_bfloat16")
 
 
-def fit(
-    build_model: Callable[[], keras.Model],
-    dataset: FaceDataset,
-    *,
-    epochs: int,
-    batch_size: int = 64,
-    seed: int = 0,
-    learning_rate: float = 1e-3,
-    class_weight: dict[int, float] | None = None,
-    oversample: bool = False,
-    augmentation: OnlineAugmentation | None = None,
-    loss: keras.losses.Loss | str = "sparse_categorical_crossentropy",
-    verbose: int = 0,
-) -> tuple[keras.Model, keras.callbacks.History]:
-    """Build a model with ``build_model`` after seeding everything, then train it.
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Everything that decides a run's result; its hash names the run's folder."""
 
-    The model is built here, not passed in, because its initial weights must
-    come from the seed too: two calls with the same arguments start from the
-    same weights and see the same batches.
+    model: str = "baseline_cnn"
+    model_options: dict = field(default_factory=dict)
+    """Keyword arguments of the model's builder (for example ``dense_units``)."""
+    epochs: int = 40
+    batch_size: int = 64
+    """Images per replica and step; the global batch is this times the replicas."""
+    learning_rate: float = 1e-3
+    patience: int | None = 8
+    """Epochs without a lower ``val_loss`` before stopping; ``None``: never stop early."""
+    class_weighting: str | None = None
+    """``"balanced"`` for scikit-learn's balanced class weights (chapter 3)."""
+    oversample: bool = False
+    augmentation: OnlineAugmentation | None = None
+    loss: str = "cross_entropy"
+    match_sharpness: bool = True
+    """Blur held-out faces to the training faces' sharpness (see :mod:`fer_utils.sharpness`)."""
+    precision: str = "float32"
+    jit_compile: bool = False
+    """XLA compilation. Off: on this project's 2-core CPU it made the baseline's
+    training steps three times slower (see benchmarks/training_speed.py)."""
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.loss not in LOSSES:
+            raise ValueError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"unknown precision {self.precision!r}; choose one of {', '.join(PRECISIONS)}")
+        if self.class_weighting not in (None, "balanced"):
+            raise ValueError(f"class_weighting must be None or 'balanced', got {self.class_weighting!r}")
+        if self.epochs < 1 or self.batch_size < 1:
+            raise ValueError(f"epochs and batch_size must be positive, got {self.epochs} and {self.batch_size}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class TrainingRun:
+    """A trained network with its history and where its files are."""
+
+    model: keras.Model
+    """The best epoch's model (lowest ``val_loss``), compiled."""
+    history: pd.DataFrame
+    """One row per epoch: loss, accuracy, val_loss, val_accuracy, learning_rate, seconds."""
+    config: TrainingConfig
+    directory: Path
+    input_blur: float
+    """Width of the Gaussian blur the model applies to held-out faces (0: none)."""
+    replicas: int
+    resumed_at: int | None
+    """The epoch this call resumed after, ``None`` when it started afresh or loaded a finished run."""
+    from_cache: bool
+
+    @property
+    def best_epoch(self) -> int:
+        return int(self.history["val_loss"].idxmin())
+
+    def accuracy(self, dataset: FaceDataset, split: str) -> float:
+        """Share of the images of ``split`` whose emotion the model gets right."""
+        images, labels = dataset.arrays(split)
+        return float(np.mean(predict_labels(self.model, images) == labels))
+
+
+def train(
+    model: str, dataset: FaceDataset, *, profile: Profile | None = None, verbose: int | None = None, **settings
+) -> TrainingRun:
+    """Train (or resume, or load) network ``model`` on ``dataset``'s train split.
+
+    ``settings`` are :class:`TrainingConfig` fields; ``epochs`` defaults to the
+    profile's ``training_epochs``. ``verbose`` is Keras' (1: a progress bar,
+    2: a line per epoch); by default a bar in a terminal and lines elsewhere.
     """
-    keras.utils.set_random_seed(seed)
-    model = build_model()
+    if profile is not None:
+        settings.setdefault("epochs", profile.training_epochs)
+    config = TrainingConfig(model=model, **settings)
+    directory = artifact_path(
+        f"run-{model}", dataset, suffix="", profile=profile.name if profile else None, config=config.to_dict()
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    if verbose is None:
+        verbose = 1 if sys.stdout.isatty() else 2
+    state = _read_json(directory / "state.json")
+    if state.get("finished"):
+        return TrainingRun(
+            model=keras.models.load_model(directory / "model.keras"),
+            history=_history_frame(state["history"]),
+            config=config, directory=directory, input_blur=state["input_blur"],
+            replicas=state["replicas"], resumed_at=None, from_cache=True,
+        )
+    return _fit(config, dataset, directory, state, verbose)
+
+
+def training_images_per_second(model: keras.Model, batches, steps: int, batch_size: int) -> float:
+    """Training speed of a compiled ``model``: images per second over ``steps``
+    optimiser steps on ``batches`` (a ``tf.data`` pipeline or a generator of
+    ``(x, y)`` batches of ``batch_size``), after a short fit that builds the
+    training function, which is not counted."""
+    model.fit(batches, steps_per_epoch=3, epochs=1, verbose=0)
+    started = time.perf_counter()
+    model.fit(batches, steps_per_epoch=steps, epochs=1, verbose=0)
+    return steps * batch_size / (time.perf_counter() - started)
+
+
+def distribution_strategy() -> tf.distribute.Strategy:
+    """``MirroredStrategy`` over all GPUs if there are several, else over the
+    logical CPUs if there are several; otherwise TensorFlow's default strategy."""
+    devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
+    if len(devices) > 1:
+        return tf.distribute.MirroredStrategy([device.name for device in devices])
+    return tf.distribute.get_strategy()
+
+
+def _fit(config: TrainingConfig, dataset: FaceDataset, directory: Path, state: dict, verbose: int) -> TrainingRun:
+    strategy = distribution_strategy()
+    replicas = strategy.num_replicas_in_sync
+    global_batch = config.batch_size * replicas
+    train_images, train_labels = dataset.arrays("train")
+    if len(train_labels) < global_batch:
+        raise ValueError(
+            f"{dataset.name}: {len(train_labels)} training images cannot fill one batch of {global_batch} "
+            f"({config.batch_size} per replica x {replicas} replicas)"
+        )
+    resumed_at = state.get("epochs_done")
+    if resumed_at is None:
+        input_blur = matching_blur(dataset) if config.match_sharpness else 0.0
+        state = {
+            "epochs_done": 0, "history": [], "best_val_loss": math.inf, "best_checkpoint": None,
+            "last_checkpoint": None, "early_stopping": None, "input_blur": input_blur, "replicas": replicas,
+        }
+        replace_atomically(directory / "config.json", lambda path: _write_json(
+            path, {**config.to_dict(), "input_blur": input_blur, "dataset": dataset.caption}
+        ))
+    with strategy.scope():
+        if state["last_checkpoint"]:
+            model = keras.models.load_model(directory / state["last_checkpoint"])
+        else:
+            keras.utils.set_random_seed(config.seed)
+            model = compiled_model(config, state["input_blur"])
+    early_stopping = (
+        _ResumableEarlyStopping(config.patience, state["early_stopping"]) if config.patience is not None else None
+    )
+    recorder = _RunRecorder(directory, state, early_stopping, config.seed)
+    start = state["epochs_done"]
+    stopped = bool(state["early_stopping"] and state["early_stopping"]["stopped"])
+    if start < config.epochs and not stopped:
+        train_stream = training_pipeline(
+            train_images, train_labels, batch_size=global_batch, seed=config.seed,
+            augmentation=config.augmentation, oversample=config.oversample,
+            epochs=config.epochs - start, first_epoch=start,
+        )
+        model.fit(
+            train_stream,
+            validation_data=evaluation_pipeline(*dataset.arrays("validation"), batch_size=global_batch),
+            epochs=config.epochs, initial_epoch=start, steps_per_epoch=len(train_labels) // global_batch,
+            class_weight=class_weights(train_labels) if config.class_weighting else None,
+            callbacks=[early_stopping, recorder] if early_stopping else [recorder],
+            shuffle=False,  # the training pipeline orders each epoch itself
+            verbose=verbose,
+        )
+    with strategy.scope():  # no best checkpoint only if every val_loss was NaN: keep the last
+        best = keras.models.load_model(directory / (state["best_checkpoint"] or state["last_checkpoint"]))
+    replace_atomically(directory / "model.keras", best.save)
+    state["finished"] = True
+    _commit(directory, state)
+    return TrainingRun(
+        model=best, history=_history_frame(state["history"]), config=config, directory=directory,
+        input_blur=state["input_blur"], replicas=replicas, resumed_at=resumed_at or None, from_cache=False,
+    )
+
+
+def compiled_model(config: TrainingConfig, input_blur: float = 0.0) -> keras.Model:
+    """The network of ``config``, built under its precision and compiled as the engine
+    compiles it (also what the speed benchmarks time)."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(config.precision)
+    try:
+        model = build_model(config.model, input_blur=input_blur, **config.model_options)
+    finally:
+        keras.config.set_dtype_policy(previous)
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=["accuracy"]
+        optimizer=keras.optimizers.Adam(config.learning_rate),
+        loss=focal_loss() if config.loss == "focal" else "sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        jit_compile=config.jit_compile,
     )
-    train = training_pipeline(
-        *dataset.arrays("train"), batch_size=batch_size, seed=seed,
-        augmentation=augmentation, oversample=oversample,
-    )
-    validation = evaluation_pipeline(*dataset.arrays("validation"), batch_size=batch_size)
-    history = model.fit(
-        train, validation_data=validation, epochs=epochs, class_weight=class_weight, verbose=verbose,
-        shuffle=False,  # the training pipeline shuffles, with the seed
-    )
-    return model, history
+    return model
 
 
-def training_images_per_second(model: keras.Model, pipeline, batches: int) -> float:
-    """Training speed of a compiled ``model``: images per second over ``batches``
-    optimiser steps, after a warm-up step that compiles the training function."""
-    steps = iter(pipeline.repeat())
-    x, y = next(steps)
-    model.train_on_batch(x, y)
-    started, images = time.perf_counter(), 0
-    for _ in range(batches):
-        x, y = next(steps)
-        model.train_on_batch(x, y)
-        images += int(x.shape[0])
-    return images / (time.perf_counter() - started)
+class _ResumableEarlyStopping(keras.callbacks.EarlyStopping):
+    """Keras' early stopping on ``val_loss``, starting from a saved count when resuming."""
+
+    def __init__(self, patience: int, saved: dict | None):
+        super().__init__(monitor="val_loss", patience=patience)
+        self._saved = saved
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        if self._saved:
+            self.wait, self.best = self._saved["wait"], self._saved["best"]
+
+    def snapshot(self) -> dict:
+        return {"wait": self.wait, "best": self.best, "stopped": bool(self.model.stop_training)}
+
+
+class _RunRecorder(keras.callbacks.Callback):
+    """After every epoch: the history, the best and the last checkpoint, then the commit.
+
+    Runs after early stopping (it comes later in the callback list), so the
+    committed state includes this epoch's early-stopping decision.
+    """
+
+    def __init__(self, directory: Path, state: dict, early_stopping: _ResumableEarlyStopping | None, seed: int):
+        super().__init__()
+        self.directory, self.state, self.early_stopping, self.seed = directory, state, early_stopping, seed
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._started = time.perf_counter()
+        _reseed_random_layers(self.model, self.seed, epoch)
+
+    def on_epoch_end(self, epoch, logs=None):
+        done = epoch + 1
+        row = {"epoch": done, **{k: float(v) for k, v in (logs or {}).items()}}
+        row["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+        row["seconds"] = time.perf_counter() - self._started
+        state, stale = self.state, []
+        state["history"].append(row)
+        if row["val_loss"] < state["best_val_loss"]:
+            stale.append(state["best_checkpoint"])
+            state["best_val_loss"], state["best_checkpoint"] = row["val_loss"], f"best-{done}.keras"
+            replace_atomically(self.directory / state["best_checkpoint"], self.model.save)
+        stale.append(state["last_checkpoint"])
+        state["last_checkpoint"] = f"last-{done}.keras"
+        replace_atomically(self.directory / state["last_checkpoint"], self.model.save)
+        state["epochs_done"] = done
+        state["early_stopping"] = self.early_stopping.snapshot() if self.early_stopping else None
+        save_table(_history_frame(state["history"]), self.directory / "history.csv")
+        _commit(self.directory, state)
+        for name in stale:  # only once the new state no longer points at them
+            if name and name not in (state["best_checkpoint"], state["last_checkpoint"]):
+                (self.directory / name).unlink(missing_ok=True)
+
+
+def _reseed_random_layers(model: keras.Model, seed: int, epoch: int) -> None:
+    """Set the random state of every dropout-like layer from ``(seed, epoch)``.
+
+    Keras does not restore these states when it loads a checkpoint, so a resumed
+    run would otherwise drop different units than an uninterrupted one.
+    """
+    states = [v for v in model.non_trainable_variables if v.path.endswith("seed_generator_state")]
+    values = np.random.SeedSequence((seed, epoch)).generate_state(len(states))
+    for state, value in zip(states, values):
+        state.assign(np.asarray([value, 0], dtype=state.dtype))
+
+
+def _commit(directory: Path, state: dict) -> None:
+    replace_atomically(directory / "state.json", lambda path: _write_json(path, state))
+
+
+def _write_json(path: Path, value: dict) -> None:
+    path.write_text(json.dumps(value, indent=1, default=str))
+
+
+def _read_json(path: Path) -> dict:
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _history_frame(rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(rows).set_index("epoch")
