@@ -122,22 +122,22 @@ def conv2d(x, kernel, bias=None, stride: int = 1, padding: str = "valid") -> np.
     Returns (N, H', W', F) with H' = ``output_size(H, kh, stride, padding)``.
     """
     x = _check_images(x)
-    kernel = np.asarray(kernel, dtype=np.float64)
-    if kernel.ndim != 4:
-        raise ValueError(
-            f"kernel must be shaped (height, width, in_channels, filters), got {kernel.ndim} "
-            f"dimension(s) {kernel.shape}"
-        )
-    if kernel.shape[2] != x.shape[3]:
-        raise ValueError(
-            f"kernel expects {kernel.shape[2]} input channel(s) but the images have {x.shape[3]}"
-        )
+    kernel = _check_kernel(kernel, x, "kernel", "(height, width, in_channels, filters)")
     stride, padding = _check_positive(stride, "stride"), _check_padding(padding)
     out = None
     for i, j, slab in _windows(x, kernel.shape[:2], stride, padding):
         term = slab @ kernel[i, j]  # (N, H', W', C) @ (C, F): the sum over channels
         out = term if out is None else out + term
     return out + _check_bias(bias, kernel.shape[3])
+
+
+def _check_kernel(kernel, x: np.ndarray, what: str, layout: str) -> np.ndarray:
+    kernel = np.asarray(kernel, dtype=np.float64)
+    if kernel.ndim != 4:
+        raise ValueError(f"{what} must be shaped {layout}, got {kernel.ndim} dimension(s) {kernel.shape}")
+    if kernel.shape[2] != x.shape[3]:
+        raise ValueError(f"{what} expects {kernel.shape[2]} input channel(s) but the images have {x.shape[3]}")
+    return kernel
 
 
 def _check_bias(bias, units: int):
@@ -156,16 +156,7 @@ def depthwise_conv2d(x, kernel, stride: int = 1, padding: str = "valid") -> np.n
     output channel c*M + m is channel c convolved with kernel[..., c, m].
     """
     x = _check_images(x)
-    kernel = np.asarray(kernel, dtype=np.float64)
-    if kernel.ndim != 4:
-        raise ValueError(
-            f"depthwise kernel must be shaped (height, width, channels, multiplier), got "
-            f"{kernel.ndim} dimension(s) {kernel.shape}"
-        )
-    if kernel.shape[2] != x.shape[3]:
-        raise ValueError(
-            f"depthwise kernel expects {kernel.shape[2]} channel(s) but the images have {x.shape[3]}"
-        )
+    kernel = _check_kernel(kernel, x, "depthwise kernel", "(height, width, channels, multiplier)")
     stride, padding = _check_positive(stride, "stride"), _check_padding(padding)
     out = None
     for i, j, slab in _windows(x, kernel.shape[:2], stride, padding):

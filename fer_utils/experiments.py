@@ -28,8 +28,9 @@ def imbalance_experiment(dataset: FaceDataset, profile: Profile, seed: int = 0) 
     Returns, per strategy, the per-class precision, recall and F1 on the
     validation split (PublicTest), with ``attrs["seconds"]`` the training time.
     The profile decides the data (a small sample in ``smoke``) and the epochs,
-    all of which every run trains (no early stopping: the same budget for all).
-    The runs are the training engine's, so a second call loads them instead of
+    all of which every run trains (no early stopping: the same budget for all);
+    each is scored with the epoch its checkpointer kept, as seed 000 did. The
+    runs are the training engine's, so a second call loads them instead of
     training again.
     """
     data = profile.sample(dataset, seed=seed)
@@ -43,7 +44,7 @@ def imbalance_experiment(dataset: FaceDataset, profile: Profile, seed: int = 0) 
     for strategy in IMBALANCE_STRATEGIES:
         run = train(
             "small_cnn", data, profile=profile, epochs=profile.experiment_epochs, patience=None, seed=seed,
-            **settings[strategy],
+            verbose=0, **settings[strategy],
         )
         scores = per_class_scores(labels, predict_labels(run.model, images))
         scores.attrs["seconds"] = float(run.history["seconds"].sum())
