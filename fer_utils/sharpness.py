@@ -9,7 +9,7 @@ detail from every image the network sees *outside* training, with a Gaussian
 blur whose width is measured from the data (:func:`matching_blur`).
 
 The blur lives inside the model, as the :class:`HeldOutBlur` layer, which acts
-only in inference mode, like dropout does the opposite. Validation during
+only in inference mode (the reverse of dropout, which acts only in training). Validation during
 training, testing, and any face given to a saved model later (a webcam frame)
 are all blurred the same way, and nothing outside the model has to remember
 it. On a copy of FER-2013 whose splits are equally sharp the measured width is
