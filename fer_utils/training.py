@@ -46,7 +46,7 @@ from .augmentation import OnlineAugmentation
 from .dataset import FaceDataset
 from .evaluation import predict_labels
 from .imbalance import class_weights, focal_loss
-from .models import build_model
+from .models import MODELS, build_model
 from .pipeline import evaluation_pipeline, training_pipeline
 from .profiles import Profile
 from .sharpness import matching_blur
@@ -77,11 +77,14 @@ class TrainingConfig:
     """Blur held-out faces to the training faces' sharpness (see :mod:`fer_utils.sharpness`)."""
     precision: str = "float32"
     jit_compile: bool = False
-    """XLA compilation. Off: on this project's 2-core CPU it made the baseline's
-    training steps three times slower (see benchmarks/training_speed.py)."""
+    """XLA compilation. Off: on this project's 2-core CPU it did not train the
+    baseline faster (benchmarks/training_speed.py), and Keras' default, "auto",
+    would switch it on."""
     seed: int = 0
 
     def __post_init__(self):
+        if self.model not in MODELS:
+            raise ValueError(f"unknown model {self.model!r}; choose one of {', '.join(MODELS)}")
         if self.loss not in LOSSES:
             raise ValueError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
         if self.precision not in PRECISIONS:
