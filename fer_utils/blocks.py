@@ -14,16 +14,22 @@ filters)``, dense weights ``(inputs, units)``, and ``padding`` is ``"valid"``
 
 The module also holds the small calculations that go with the blocks: output
 sizes, parameter counts, the receptive field of every layer of a model, and the
-feature maps a trained model computes for one face.
+feature maps a trained model computes for one face. Only those last two need
+Keras; it is imported where they run, so the NumPy blocks (and the figures
+drawn with them) do not pay TensorFlow's start-up.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
+from typing import TYPE_CHECKING
 
-import keras
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    import keras
 
 PADDINGS = ("valid", "same")
 
@@ -466,17 +472,22 @@ def receptive_field_table(layers: Sequence[tuple], input_size: int | None = None
     return pd.DataFrame(rows)
 
 
-_GEOMETRY_FREE = (
-    keras.layers.BatchNormalization, keras.layers.Dropout, keras.layers.SpatialDropout2D,
-    keras.layers.Activation, keras.layers.ReLU, keras.layers.LeakyReLU, keras.layers.Rescaling,
-    keras.layers.Normalization, keras.layers.GaussianNoise, keras.layers.LayerNormalization,
-)
-"""Layers that work pixel by pixel: they keep the receptive field as it is."""
-_WINDOWED = (
-    keras.layers.Conv2D, keras.layers.SeparableConv2D, keras.layers.DepthwiseConv2D,
-    keras.layers.MaxPooling2D, keras.layers.AveragePooling2D,
-)
-_COLLAPSING = (keras.layers.Flatten, keras.layers.GlobalAveragePooling2D, keras.layers.GlobalMaxPooling2D)
+@cache
+def _layer_kinds() -> tuple[tuple, tuple, tuple]:
+    """Keras layer classes by their effect on the receptive field: pixel-wise ones
+    keep it, windowed ones grow it, collapsing ones end the spatial part."""
+    import keras
+
+    layers = keras.layers
+    pixelwise = (
+        layers.BatchNormalization, layers.Dropout, layers.SpatialDropout2D, layers.Activation, layers.ReLU,
+        layers.LeakyReLU, layers.Rescaling, layers.Normalization, layers.GaussianNoise, layers.LayerNormalization,
+    )
+    windowed = (
+        layers.Conv2D, layers.SeparableConv2D, layers.DepthwiseConv2D, layers.MaxPooling2D, layers.AveragePooling2D,
+    )
+    collapsing = (layers.Flatten, layers.GlobalAveragePooling2D, layers.GlobalMaxPooling2D)
+    return pixelwise, windowed, collapsing
 
 
 def _square(value, what: str, layer) -> int:
@@ -488,6 +499,8 @@ def _square(value, what: str, layer) -> int:
 
 def _chain(model: keras.Model) -> list:
     """The model's layers in order, after checking that each feeds only the next."""
+    import keras
+
     layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
     previous = model.inputs[0] if len(model.inputs) == 1 else None
     for layer in layers:
@@ -516,6 +529,9 @@ def receptive_fields(model: keras.Model, pixelwise: bool = True) -> pd.DataFrame
     effective size. Each computed output size is checked against Keras' own.
     ``pixelwise=False`` leaves the pixel-wise layers out of the table.
     """
+    import keras
+
+    pixelwise_layers, windowed_layers, collapsing_layers = _layer_kinds()
     shape = model.inputs[0].shape
     if len(shape) != 4:
         raise ValueError(f"model input must be images (batch, height, width, channels), got {shape}")
@@ -524,11 +540,11 @@ def receptive_fields(model: keras.Model, pixelwise: bool = True) -> pd.DataFrame
     rows = [{"layer": inputs[0] if inputs else "input", "type": "Input", "kernel": None, "stride": None,
              "padding": "", "output size": size, "jump": jump, "receptive field": field}]
     for layer in _chain(model):
-        if isinstance(layer, _COLLAPSING):
+        if isinstance(layer, collapsing_layers):
             break
         kernel = stride = None
         padding = ""
-        if isinstance(layer, _WINDOWED):
+        if isinstance(layer, windowed_layers):
             if isinstance(layer, (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D)):
                 kernel, dilation = _square(layer.pool_size, "pool size", layer), 1
             else:
@@ -538,7 +554,7 @@ def receptive_fields(model: keras.Model, pixelwise: bool = True) -> pd.DataFrame
             effective = dilation * (kernel - 1) + 1
             size = output_size(size, effective, stride, padding)
             field, jump = field + (effective - 1) * jump, jump * stride
-        elif not isinstance(layer, _GEOMETRY_FREE):
+        elif not isinstance(layer, pixelwise_layers):
             raise ValueError(
                 f"layer {layer.name!r} ({type(layer).__name__}): its effect on the receptive "
                 "field is unknown here"
@@ -560,6 +576,8 @@ def receptive_fields(model: keras.Model, pixelwise: bool = True) -> pd.DataFrame
 
 def conv_layer_names(model: keras.Model) -> list[str]:
     """Names of the model's convolution layers, input side first."""
+    import keras
+
     return [layer.name for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
 
 
@@ -571,6 +589,8 @@ def feature_maps(model: keras.Model, image, layer_names: Sequence[str] | None = 
     first and the middle convolution. Returns ``{name: (height, width,
     channels)}`` in the order asked.
     """
+    import keras
+
     image = np.asarray(image)
     if image.ndim == 2:
         image = image[..., None]

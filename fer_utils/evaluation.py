@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import precision_recall_fscore_support
 
+from .dataset import FaceDataset
 from .labels import DISPLAY_NAMES, NUM_CLASSES
 from .pipeline import evaluation_pipeline
 
@@ -16,6 +17,13 @@ def predict_labels(model: keras.Model, images: np.ndarray, batch_size: int = 256
     pipeline = evaluation_pipeline(images, np.zeros(len(images), np.int64), batch_size=batch_size)
     probabilities = model.predict(pipeline.map(lambda x, _: x), verbose=0)
     return probabilities.argmax(axis=1)
+
+
+def majority_accuracy(dataset: FaceDataset, split: str) -> float:
+    """Accuracy of always answering ``split``'s most common emotion: the floor any
+    network has to beat before its other scores mean anything."""
+    counts = dataset.counts()
+    return float(counts.loc[split].drop("total").max() / counts.at[split, "total"])
 
 
 def per_class_scores(true_labels: np.ndarray, predicted: np.ndarray) -> pd.DataFrame:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from . import audit, augmentation
+from . import audit, augmentation, blocks
 from .dataset import SPLITS, FaceDataset
 from .describe import mean_faces
 from .labels import DISPLAY_NAMES, NUM_CLASSES
@@ -342,12 +342,7 @@ def plot_augmentation_draws(
     return finish(fig, dataset, name)
 
 
-use_style()
-
-
 # --- chapter 4: CNN building blocks --------------------------------------------
-
-from . import blocks  # noqa: E402  (chapter 4's section of this file starts here)
 
 
 def _signed_axis(ax, values, title=None, limit=None):
@@ -521,3 +516,6 @@ def plot_training_curves(dataset: FaceDataset, history: pd.DataFrame, name: str 
     fig.suptitle("Training the baseline CNN")
     fig.tight_layout()
     return finish(fig, dataset, name)
+
+
+use_style()  # importing the module sets the report's look

@@ -9,7 +9,7 @@ import pytest
 from builders import make_dataset
 
 from fer_utils.artifacts import artifact_path, save_table
-from fer_utils.evaluation import per_class_scores
+from fer_utils.evaluation import majority_accuracy, per_class_scores
 from fer_utils.experiments import (
     IMBALANCE_STRATEGIES,
     imbalance_experiment,
@@ -74,3 +74,9 @@ def test_imbalance_experiment_is_read_back_from_its_runs(tmp_path, monkeypatch):
     for strategy in IMBALANCE_STRATEGIES:
         pd.testing.assert_frame_equal(again[strategy], first[strategy], check_dtype=False)
         assert again[strategy].attrs["seconds"] == pytest.approx(first[strategy].attrs["seconds"])
+
+
+def test_majority_accuracy_is_the_largest_class_share_of_the_split():
+    data = make_dataset([3, 3, 3, 0, 1, 6, 6, 2], ["validation"] * 5 + ["test"] * 3)
+    assert majority_accuracy(data, "validation") == pytest.approx(3 / 5)
+    assert majority_accuracy(data, "test") == pytest.approx(2 / 3)
