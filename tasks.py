@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Set up and run the project with nothing installed but Python 3.11.
 
-    python3 tasks.py report   # set up .venv, then execute every notebook in order
+    python3 tasks.py report   # set up .venv, run every notebook, build report/build/fer-report.pdf/.html
+    python3 tasks.py report --export-only   # only rebuild the PDF/HTML from the executed notebooks
     python3 tasks.py test     # set up .venv, then run the unit tests and nbval (smoke profile)
     python3 tasks.py setup    # only create/update .venv
 

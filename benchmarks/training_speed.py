@@ -6,7 +6,10 @@ Trains seed 000's baseline CNN on the training split (the demo set without
 FER_DATA) and reports images per second for:
 
 * ``engine``: the engine as shipped (fer_utils.training: tf.data pipeline with
-  online augmentation, float32, no XLA, batch 64);
+  online augmentation, float32, no XLA, batch 64), with TensorFlow's default
+  choice of oneDNN (off on AMD CPUs), as in the notebooks;
+* ``oneDNN``: the same with ``TF_ENABLE_ONEDNN_OPTS=1``, what ``fer-utils train``
+  sets;
 * ``naive``: what a student would write: NumPy arrays scaled to 0..1 and a
   Python generator that flips and shifts every image of every batch (the
   pattern of Keras 2's ``ImageDataGenerator``), fed to ``model.fit``;
@@ -32,27 +35,13 @@ import sys
 
 VARIANTS = {
     "engine": {},
+    "oneDNN": {"environment": {"TF_ENABLE_ONEDNN_OPTS": "1"}},
     "naive": {},
     "mixed_bfloat16": {"precision": "mixed_bfloat16"},
     "xla": {"jit_compile": True},
     "batch 128": {"batch_size": 128},
     "1 thread per core": {"threads": True},
 }
-
-
-def forward_flops(model) -> float:
-    """Floating-point operations of one forward pass of one image (2 per multiply-add)."""
-    import keras
-
-    flops = 0.0
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.Conv2D):
-            h, w, out_channels = layer.output.shape[1:]
-            kh, kw = layer.kernel_size
-            flops += 2.0 * h * w * kh * kw * layer.input.shape[-1] * out_channels
-        elif isinstance(layer, keras.layers.Dense):
-            flops += 2.0 * layer.input.shape[-1] * layer.units
-    return flops
 
 
 def peak_gflops() -> tuple[float, str]:
@@ -69,6 +58,7 @@ def peak_gflops() -> tuple[float, str]:
 def measure(variant: str, data: str | None, batches: int) -> dict:
     """One variant, in this process: images per second over ``batches`` timed steps."""
     options = dict(VARIANTS[variant])
+    options.pop("environment", None)  # applied by main() when it started this process
     if options.pop("threads", False):
         import tensorflow as tf
 
@@ -79,6 +69,7 @@ def measure(variant: str, data: str | None, batches: int) -> dict:
 
     from fer_utils.augmentation import OnlineAugmentation
     from fer_utils.discovery import load_dataset
+    from fer_utils.models import forward_flops
     from fer_utils.pipeline import training_pipeline
     from fer_utils.training import TrainingConfig, compiled_model, training_images_per_second
 
@@ -131,7 +122,8 @@ def main() -> None:
         command = [sys.executable, __file__, "--variant", variant, "--batches", str(args.batches)]
         if args.data:
             command += ["--data", args.data]
-        child = subprocess.run(command, capture_output=True, text=True)
+        environment = {**os.environ, **VARIANTS[variant].get("environment", {})}
+        child = subprocess.run(command, capture_output=True, text=True, env=environment)
         if child.returncode:
             print(f"{variant}: failed\n{child.stderr[-2000:]}")
             continue

@@ -3,9 +3,11 @@
 The notebooks import what they need from the submodules, whose names say what
 they hold: data (``labels``, ``dataset``, ``loaders``, ``cache``, ``discovery``,
 ``synthetic``, ``profiles``), chapter logic (``describe``, ``audit``,
-``augmentation``, ``imbalance``, ``pipeline``, ``models``, ``training``,
-``evaluation``, ``experiments``, ``artifacts``), presentation (``plots``) and
-running (``report``, ``cli``).
+``augmentation``, ``imbalance``, ``pipeline``, ``blocks``, ``sharpness``),
+networks (``models`` with the registry, ``network_parts``, ``networks``,
+``random_architectures``, ``ensembles``), training and judging (``training``,
+``tuning``, ``evaluation``, ``explain``, ``experiments``, ``artifacts``),
+presentation (``plots``) and running (``report``, ``cli``).
 """
 
 import os

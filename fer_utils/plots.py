@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from . import audit, augmentation, blocks
+from . import audit, augmentation, blocks, evaluation
 from .dataset import SPLITS, FaceDataset
 from .describe import mean_faces
 from .labels import DISPLAY_NAMES, NUM_CLASSES
@@ -504,16 +504,205 @@ def plot_training_curves(dataset: FaceDataset, history: pd.DataFrame, name: str 
     Training values are averages over each epoch's batches in training mode
     (dropout on); validation values are measured after the epoch in inference mode.
     """
-    best = int(history["val_loss"].idxmin())
+    return plot_learning_curves(dataset, {"baseline CNN": history}, title="Training the baseline CNN", name=name)
+
+
+# --- chapter 7: evaluation and explanation ------------------------------------
+
+SHORT_NAMES = tuple(name[:2] for name in DISPLAY_NAMES)
+"""Two-letter emotions for crowded titles: "Ha>Sa" is a happy face taken for sad."""
+
+
+def plot_learning_curves(
+    dataset: FaceDataset, histories: dict[str, pd.DataFrame], title: str = "Learning curves",
+    name: str = "07_learning_curves",
+) -> plt.Figure:
+    """Loss and accuracy per epoch of one or more training runs, one colour per run:
+    training dashed, validation (PublicTest) solid, and a star at the epoch each
+    run's checkpointer kept (its lowest validation loss).
+
+    ``histories`` maps a run's name to its history (one row per epoch, index
+    ``epoch``), as training runs keep it.
+    """
+    colours = dict(zip(histories, sns.color_palette("deep", len(histories))))
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
-    for ax, metric, title in zip(axes, ("loss", "accuracy"), ("Cross-entropy loss", "Accuracy")):
-        ax.plot(history.index, history[metric], marker="o", markersize=3, label="train")
-        ax.plot(history.index, history[f"val_{metric}"], marker="o", markersize=3, label="validation (PublicTest)")
-        ax.axvline(best, color="0.4", linestyle=":", label=f"kept: epoch {best}")
-        ax.set(xlabel="epoch", title=title)
-        ax.legend(fontsize=8)
+    for ax, metric, panel in zip(axes, ("loss", "accuracy"), ("Cross-entropy loss", "Accuracy")):
+        for run, history in histories.items():
+            kept, colour = int(history["val_loss"].idxmin()), colours[run]
+            ax.plot(history.index, history[metric], linestyle="--", color=colour, alpha=0.7)
+            ax.plot(history.index, history[f"val_{metric}"], marker="o", markersize=3, color=colour)
+            ax.plot(kept, history.at[kept, f"val_{metric}"], marker="*", markersize=13, color=colour,
+                    markeredgecolor="black", linestyle="")
+        ax.set(xlabel="epoch", title=panel)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     axes[1].yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-    fig.suptitle("Training the baseline CNN")
+    key = matplotlib.lines.Line2D
+    handles = [
+        key([], [], color=colours[run], linewidth=4, label=f"{run}: kept epoch {int(h['val_loss'].idxmin())}")
+        for run, h in histories.items()
+    ] + [
+        key([], [], color="0.4", linestyle="--", label="train"),
+        key([], [], color="0.4", marker="o", markersize=3, label="validation (PublicTest)"),
+        key([], [], color="0.4", marker="*", markersize=11, markeredgecolor="black", linestyle="", label="kept epoch"),
+    ]
+    axes[1].legend(handles=handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    fig.suptitle(title)
+    fig.tight_layout()
+    return finish(fig, dataset, name)
+
+
+def plot_confusion_matrix(
+    dataset: FaceDataset, true_labels: np.ndarray, predicted: np.ndarray, normalise: bool = False,
+    title: str | None = None, name: str | None = None,
+) -> plt.Figure:
+    """Confusion matrix, true emotion per row and predicted per column: image
+    counts, or with ``normalise`` each row's shares (its diagonal cell is the
+    emotion's recall; a row without images stays blank)."""
+    table = evaluation.confusion_matrix(true_labels, predicted, normalise=normalise)
+    fig, ax = plt.subplots(figsize=(6.2, 5.0))
+    sns.heatmap(
+        table, annot=True, fmt=".0%" if normalise else "d", cmap="Blues", cbar=False, square=True,
+        linewidths=0.5, annot_kws={"fontsize": 8}, ax=ax, vmin=0, vmax=1 if normalise else None,
+    )
+    ax.set(xlabel="predicted emotion", ylabel="true emotion")
+    ax.tick_params(axis="x", labelrotation=45)
+    ax.tick_params(axis="y", labelrotation=0)
+    default = "share of each true emotion" if normalise else "images"
+    ax.set_title(title or f"Confusion matrix ({default}, {len(np.asarray(true_labels)):,} faces)")
+    fig.tight_layout()
+    return finish(fig, dataset, name or f"07_confusion_{'normalised' if normalise else 'counts'}")
+
+
+def plot_misclassified(
+    dataset: FaceDataset, images: np.ndarray, true_labels: np.ndarray, probabilities: np.ndarray,
+    count: int = 24, columns: int = 8, title: str | None = None, name: str = "07_misclassified",
+) -> plt.Figure:
+    """The model's most confident mistakes (seed 002's Fig. 2.11), most confident
+    first, each titled "true>predicted" in two letters ("Ha>Sa") with the
+    probability the model gave its wrong answer."""
+    faces, true_labels = evaluation.as_faces(images), evaluation.as_labels(true_labels, "true labels")
+    if len(faces) != len(true_labels):
+        raise ValueError(f"{len(faces)} images but {len(true_labels)} labels")
+    chosen = evaluation.confident_mistakes(true_labels, probabilities, count)
+    probabilities = np.asarray(probabilities)
+    rows = max(1, -(-len(chosen) // columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(columns * 1.0 + 0.2, rows * 1.2 + 0.6), squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    for ax, i in zip(axes.ravel(), chosen):
+        ax.axis("on")
+        answer = int(probabilities[i].argmax())
+        _faces_axis(ax, faces[i], f"{SHORT_NAMES[true_labels[i]]}>{SHORT_NAMES[answer]} {probabilities[i, answer]:.0%}")
+    if not len(chosen):
+        axes[0, 0].text(0, 0.5, "no mistakes", transform=axes[0, 0].transAxes)
+    fig.suptitle(title or "Most confident mistakes: true>predicted, probability of the prediction", fontsize=10)
+    fig.subplots_adjust(wspace=0.08, hspace=0.35, top=1 - 0.45 / (rows * 1.2 + 0.6))
+    return finish(fig, dataset, name)
+
+
+def plot_reliability(
+    dataset: FaceDataset, true_labels: np.ndarray, probabilities: np.ndarray, temperature: float | None = None,
+    bins: int = 15, name: str = "07_reliability",
+) -> plt.Figure:
+    """Reliability diagram: accuracy per bin of confidence (the top probability)
+    against the diagonal of perfect calibration, the gap to each bin's mean
+    confidence in red and the ECE in the title; with ``temperature``, a second
+    panel after temperature scaling (fit it on the validation split)."""
+    versions = {"as trained": probabilities}
+    if temperature is not None:
+        versions[f"temperature T = {temperature:.2f}"] = evaluation.scale_temperature(probabilities, temperature)
+    fig, axes = plt.subplots(1, len(versions), figsize=(4.2 * len(versions), 4.0), squeeze=False)
+    for ax, (label, p) in zip(axes[0], versions.items()):
+        table = evaluation.reliability_table(true_labels, p, bins).query("images > 0")
+        centres, width = (table["low"] + table["high"]) / 2, 1 / bins
+        ax.bar(centres, table["accuracy"], width=width, color="tab:blue", edgecolor="white", label="accuracy")
+        ax.bar(centres, table["confidence"] - table["accuracy"], bottom=table["accuracy"], width=width,
+               color="tab:red", alpha=0.35, edgecolor="tab:red", label="gap to confidence")
+        ax.plot([0, 1], [0, 1], color="0.3", linestyle="--", linewidth=1, label="perfect calibration")
+        ece = evaluation.expected_calibration_error(true_labels, p, bins)
+        ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="confidence (top probability)", ylabel="accuracy",
+               title=f"{label}: ECE {ece:.1%}")
+        ax.set_aspect("equal")
+    axes[0, 0].legend(fontsize=8, loc="upper left")
+    fig.suptitle(f"Reliability diagram ({bins} bins)")
+    fig.tight_layout()
+    return finish(fig, dataset, name)
+
+
+def plot_tsne(
+    dataset: FaceDataset, embedding: np.ndarray, labels: np.ndarray, title: str | None = None,
+    name: str = "07_tsne",
+) -> plt.Figure:
+    """A t-SNE map of learned features (seed 002's Fig. 2.12), one dot per face,
+    coloured by its true emotion. ``embedding`` is ``explain.tsne_embedding``'s
+    (n, 2); the axes have no unit, only neighbourhoods mean something."""
+    embedding, labels = np.asarray(embedding), evaluation.as_labels(labels)
+    if embedding.shape != (len(labels), 2):
+        raise ValueError(f"embedding must be shaped ({len(labels)}, 2) for {len(labels)} labels, got {embedding.shape}")
+    fig, ax = plt.subplots(figsize=(6.4, 5.2))
+    for label in np.unique(labels):
+        points = embedding[labels == label]
+        emotion = DISPLAY_NAMES[label]
+        ax.scatter(points[:, 0], points[:, 1], s=8, alpha=0.7, color=PALETTE[emotion], label=emotion)
+    ax.set(xticks=[], yticks=[])
+    ax.legend(fontsize=8, markerscale=2, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.set_title(title or f"t-SNE of the learned features ({len(labels):,} faces)")
+    fig.tight_layout()
+    return finish(fig, dataset, name)
+
+
+def plot_gradcam_grid(
+    dataset: FaceDataset, images: np.ndarray, heatmaps: np.ndarray, classes, alpha: float = 0.45,
+    title: str | None = None, name: str = "07_gradcam",
+) -> plt.Figure:
+    """Grad-CAM heatmaps over faces (seed 002's Fig. 2.13), for example one per
+    emotion: the faces on top and, below, each face with ``explain.gradcam``'s
+    heatmap for the emotion in ``classes`` (red: the regions that raised that
+    emotion's score most)."""
+    faces, heatmaps = evaluation.as_faces(images), np.asarray(heatmaps)
+    classes = evaluation.as_labels(np.atleast_1d(classes), "classes")
+    if not len(faces) == len(heatmaps) == len(classes) or heatmaps.shape[1:] != faces.shape[1:]:
+        raise ValueError(
+            f"need one heatmap and one class per face: {faces.shape} faces, {heatmaps.shape} heatmaps, "
+            f"{len(classes)} classes"
+        )
+    fig, axes = plt.subplots(2, len(faces), figsize=(1.3 * len(faces) + 0.6, 3.2), squeeze=False)
+    for column, (face, heatmap, label) in enumerate(zip(faces, heatmaps, classes)):
+        _faces_axis(axes[0, column], face, DISPLAY_NAMES[label])
+        _faces_axis(axes[1, column], face)
+        axes[1, column].imshow(heatmap, cmap="jet", alpha=alpha, vmin=0, vmax=1, interpolation="bilinear")
+    axes[0, 0].set_ylabel("face")
+    axes[1, 0].set_ylabel("Grad-CAM")
+    fig.suptitle(title or "Where the network looks: Grad-CAM for each face's emotion", fontsize=10)
+    fig.subplots_adjust(wspace=0.05, hspace=0.2)
+    return finish(fig, dataset, name)
+
+
+# --- chapter 6: hyperparameter tuning -----------------------------------------
+
+
+def plot_search_progress(
+    dataset: FaceDataset, progress: pd.DataFrame, name: str = "06_search_progress"
+) -> plt.Figure:
+    """Best validation loss so far after each trial, one line per search (the
+    dots are the trials themselves; a failed trial has none).
+
+    ``progress`` is :func:`fer_utils.tuning.search_progress`'s table (columns
+    ``search``, ``trial``, ``val_loss``, ``best_so_far``). Lower is better; a
+    flat line means the search found nothing better for that many trials.
+    """
+    fig, ax = plt.subplots(figsize=(7.5, 3.8))
+    colours = sns.color_palette("colorblind", max(1, progress["search"].nunique()))
+    dashes = ("-", "--", "-.", ":")  # some of the palette's colours are close: lines differ in style too
+    for i, (colour, (search, rows)) in enumerate(zip(colours, progress.groupby("search", sort=False))):
+        ax.step(
+            rows["trial"], rows["best_so_far"], where="post", color=colour, linewidth=2,
+            linestyle=dashes[i % len(dashes)], label=search,
+        )
+        ax.scatter(rows["trial"], rows["val_loss"], color=colour, s=14, alpha=0.45)
+    ax.set(xlabel="trial", ylabel="validation loss", title="Best validation loss so far, per search")
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.legend(fontsize=8, title="search", title_fontsize=8)
     fig.tight_layout()
     return finish(fig, dataset, name)
 
