@@ -36,3 +36,23 @@ def real_data() -> Path:
     if not location or not Path(location).is_dir():
         pytest.skip(f"real FER-2013 not available: set {REAL_DATA_ENV} to its folder")
     return Path(location)
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    """Figures a test drew are closed after it, so hundreds of tests do not pile them up."""
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def tiny_model():
+    """A small CNN with seeded random weights: enough to exercise code that runs a model."""
+    import keras
+
+    from fer_utils.models import small_cnn
+
+    keras.utils.set_random_seed(0)
+    return small_cnn(filters=(8, 16))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import keras
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,7 +14,6 @@ from fer_utils import evaluation, plots
 from fer_utils.cli import main
 from fer_utils.labels import DISPLAY_NAMES
 from fer_utils.loaders import write_fer_csv
-from fer_utils.models import small_cnn
 from fer_utils.synthetic import make_demo_dataset
 
 TRUTH = np.array([0, 0, 1, 3, 3, 3, 6])
@@ -28,18 +26,6 @@ def confident(top: np.ndarray, confidence: np.ndarray) -> np.ndarray:
     rows = np.repeat(((1 - confidence) / 6)[:, None], 7, axis=1)
     rows[np.arange(len(top)), top] = confidence
     return rows
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
-
-
-@pytest.fixture(scope="module")
-def tiny_model():
-    keras.utils.set_random_seed(0)
-    return small_cnn(filters=(8, 16))
 
 
 # ------------------------------------------------------------------ per class

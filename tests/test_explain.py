@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 import keras
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
 from fer_utils import evaluation, explain, plots
-from fer_utils.models import EmotionProbabilities, baseline_cnn, small_cnn
+from fer_utils.models import EmotionProbabilities, baseline_cnn
 from fer_utils.synthetic import make_demo_dataset
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
-
-
-@pytest.fixture(scope="module")
-def tiny_model():
-    keras.utils.set_random_seed(0)
-    return small_cnn(filters=(8, 16))
 
 
 @pytest.fixture(scope="module")
