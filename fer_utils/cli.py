@@ -72,7 +72,7 @@ def train(args) -> int:
 
     Switches TensorFlow's oneDNN kernels on unless the user chose otherwise:
     TensorFlow enables them only on some Intel CPUs, and on this project's AMD
-    laptop CPU they trained the baseline CNN about 1.5 times faster
+    laptop CPU they trained the baseline CNN 1.6 times faster
     (benchmarks/training_speed.py). The engine feeds only full training
     batches, which is what made oneDNN abort (DESIGN.md). Notebooks keep
     TensorFlow's default, because oneDNN announces itself on stderr in a way no

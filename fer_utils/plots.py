@@ -50,9 +50,10 @@ def finish(fig: plt.Figure, dataset: FaceDataset, name: str) -> plt.Figure:
     return fig
 
 
-def captioned(table: pd.DataFrame, dataset: FaceDataset, title: str):
-    """A table for display with a caption naming its data source."""
-    return table.style.set_caption(f"{title} (data: {dataset.caption})").format(precision=1)
+def captioned(table: pd.DataFrame, dataset: FaceDataset, title: str, precision: int = 1):
+    """A table for display with a caption naming its data source; ``precision``
+    decimals (3 for scores between 0 and 1, such as accuracy or F1)."""
+    return table.style.set_caption(f"{title} (data: {dataset.caption})").format(precision=precision)
 
 
 def _faces_axis(ax, image, title=None, **title_options):
