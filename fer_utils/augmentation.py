@@ -105,7 +105,8 @@ def _rotations(angles: np.ndarray) -> np.ndarray:
     return np.stack([np.stack([cos, sin], -1), np.stack([-sin, cos], -1)], -2)
 
 
-def _to_uint8(values: np.ndarray) -> np.ndarray:
+def to_uint8(values: np.ndarray) -> np.ndarray:
+    """Pixel values rounded and clipped to 0..255, as uint8 images."""
     return np.clip(np.rint(values), 0, 255).astype(np.uint8)
 
 
@@ -196,7 +197,7 @@ def brighten(images: np.ndarray, strength: float, rng: np.random.Generator) -> n
     _check_batch(images)
     _check_strength(strength, 1)
     offsets = rng.uniform(-strength, strength, len(images)) * 255
-    return _to_uint8(images + offsets[:, None, None])
+    return to_uint8(images + offsets[:, None, None])
 
 
 def add_noise(images: np.ndarray, strength: float, rng: np.random.Generator) -> np.ndarray:
@@ -207,7 +208,7 @@ def add_noise(images: np.ndarray, strength: float, rng: np.random.Generator) -> 
     """
     _check_batch(images)
     _check_strength(strength, 1)
-    return _to_uint8(images + rng.normal(0, strength * 255, images.shape))
+    return to_uint8(images + rng.normal(0, strength * 255, images.shape))
 
 
 def zoom(images: np.ndarray, strength: float, rng: np.random.Generator) -> np.ndarray:

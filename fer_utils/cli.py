@@ -11,6 +11,7 @@ from pathlib import Path
 from .dataset import SPLITS
 from .discovery import find_data, load_dataset
 from .labels import DISPLAY_NAMES
+from .report import BOOK_NAME
 
 
 def info(args) -> int:
@@ -195,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     report_parser.add_argument("--export-only", action="store_true",
                                help="only rebuild the book from report/build/notebooks/ (no execution)")
     report_parser.add_argument("--hide-code", action="store_true", help="leave the code cells' input out")
-    report_parser.add_argument("--name", default="fer-report", help="file name of the book (default fer-report)")
+    report_parser.add_argument("--name", default=BOOK_NAME, help=f"file name of the book (default {BOOK_NAME})")
     report_parser.set_defaults(run=report)
 
     models_parser = commands.add_parser("models", help="networks that train accepts, with parameter counts")

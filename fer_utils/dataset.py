@@ -127,3 +127,22 @@ def stratified_split(
         for name, part in zip(names, np.split(members, cuts)):
             out[part] = name
     return out
+
+
+def stratified_sample(dataset: FaceDataset, caps: dict[str, int | None], seed: int) -> FaceDataset:
+    """The splits named in ``caps``, each cut to at most its cap of images (``None``:
+    all) by a seeded sample that keeps every emotion's share, at least one image
+    of each. Splits not named are left out."""
+    rng = np.random.default_rng(seed)
+    keep = []
+    for split, cap in caps.items():
+        members = np.flatnonzero(dataset.splits == split)
+        if cap is None or len(members) <= cap:
+            keep.append(members)
+            continue
+        labels = dataset.labels[members]
+        for label in np.unique(labels):
+            pool = members[labels == label]
+            take = max(1, round(len(pool) / len(members) * cap))
+            keep.append(rng.choice(pool, size=min(take, len(pool)), replace=False))
+    return dataset.subset(np.sort(np.concatenate(keep)))

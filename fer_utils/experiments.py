@@ -10,10 +10,9 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-import numpy as np
 import pandas as pd
 
-from .augmentation import OnlineAugmentation, offline_expansion
+from .augmentation import OnlineAugmentation, offline_expansion, to_uint8
 from .dataset import FaceDataset, stratified_split
 from .evaluation import per_class_scores, predict_labels
 from .labels import DISPLAY_NAMES
@@ -98,25 +97,23 @@ def blur_cost_experiment(dataset: FaceDataset, profile: Profile, seed: int = 0) 
     """
     data = profile.sample(dataset, seed=seed)
     sigma = matching_blur(data) or BLUR_COST_FALLBACK_SIGMA
-    faces = data.split("validation")
-    test = data.split("test")
-    cut = stratified_split(faces.labels, {"train": 0.8, "validation": 0.2}, seed=seed)
-    blurred = np.clip(np.rint(gaussian_blur(faces.images, sigma)), 0, 255).astype(np.uint8)
-    versions = {  # only the training part is blurred, as in the real data
-        "sharp": faces.images,
-        "blurred": np.where((cut == "train")[:, None, None], blurred, faces.images),
-    }
+    held_out = data.subset(data.splits != "train")
+    faces = held_out.splits == "validation"
+    splits = held_out.splits.copy()
+    splits[faces] = stratified_split(held_out.labels[faces], {"train": 0.8, "validation": 0.2}, seed=seed)
+    training = splits == "train"
+    blurred = held_out.images.copy()  # only the training part is blurred, as in the real data
+    blurred[training] = to_uint8(gaussian_blur(held_out.images[training], sigma))
+    test_images, test_labels = held_out.arrays("test")
     rows = {}
-    for version, images in versions.items():
-        combined = _concatenate(
-            replace(faces, images=images, splits=cut), test,
-            name=f"{data.name}, validation faces ({version}) as training set",
+    for version, images in (("sharp", held_out.images), ("blurred", blurred)):
+        stand_in = replace(
+            held_out, images=images, splits=splits, name=f"{data.name}, validation faces ({version}) as training set"
         )
-        run = train("small_cnn", combined, profile=profile, batch_size=32, seed=seed, verbose=0)
-        test_images, test_labels = combined.arrays("test")
+        run = train("small_cnn", stand_in, profile=profile, batch_size=32, seed=seed, verbose=0)
         scores = per_class_scores(test_labels, predict_labels(run.model, test_images))
         rows[f"{version} training faces"] = {
-            "training images": int(np.sum(cut == "train")),
+            "training images": int(training.sum()),
             "training blur px": sigma if version == "blurred" else 0.0,
             "held-out blur px": run.input_blur,
             "epochs": len(run.history),
@@ -124,14 +121,6 @@ def blur_cost_experiment(dataset: FaceDataset, profile: Profile, seed: int = 0) 
             "test macro F1": scores.at["macro avg", "f1"],
         }
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("small CNN trained on")
-
-
-def _concatenate(first: FaceDataset, second: FaceDataset, name: str) -> FaceDataset:
-    return replace(
-        first, name=name,
-        **{field: np.concatenate([getattr(first, field), getattr(second, field)])
-           for field in ("images", "labels", "splits", "sources")},
-    )
 
 
 def augmentation_costs(dataset: FaceDataset, batches: int, batch_size: int = 64) -> pd.DataFrame:

@@ -14,9 +14,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-import numpy as np
-
-from .dataset import SPLITS, FaceDataset
+from .dataset import SPLITS, FaceDataset, stratified_sample
 
 PROFILE_ENV = "FER_PROFILE"
 DEFAULT_PROFILE = "default"
@@ -41,21 +39,7 @@ class Profile:
         """The dataset cut to this profile's budget, keeping each split's class mix."""
         if self.images_per_split is None:
             return dataset
-        rng = np.random.default_rng(seed)
-        keep = []
-        for split in SPLITS:
-            members = np.flatnonzero(dataset.splits == split)
-            if len(members) <= self.images_per_split:
-                keep.append(members)
-                continue
-            labels = dataset.labels[members]
-            # stratified: every class keeps its share, at least one image
-            shares = np.bincount(labels) / len(members)
-            for label in np.flatnonzero(shares):
-                pool = members[labels == label]
-                take = max(1, round(shares[label] * self.images_per_split))
-                keep.append(rng.choice(pool, size=min(take, len(pool)), replace=False))
-        return dataset.subset(np.sort(np.concatenate(keep)))
+        return stratified_sample(dataset, {split: self.images_per_split for split in SPLITS}, seed)
 
 
 PROFILES = {

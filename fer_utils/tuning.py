@@ -66,7 +66,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from . import training
 from .artifacts import artifacts_dir, dataset_digest
-from .dataset import FaceDataset
+from .dataset import FaceDataset, stratified_sample
 from .profiles import Profile
 from .random_architectures import draw_architecture
 
@@ -163,21 +163,11 @@ def tuning_data(dataset: FaceDataset, budget: TuningBudget, seed: int = 0) -> Fa
     """The faces a search trains and scores on: stratified samples of the train and
     validation splits of the budget's sizes. The test split is left out: tuning
     never looks at it."""
-    rng = np.random.default_rng(seed)
-    keep = []
-    for split, cap in (("train", budget.train_images), ("validation", budget.validation_images)):
-        members = np.flatnonzero(dataset.splits == split)
-        if not len(members):
+    caps = {"train": budget.train_images, "validation": budget.validation_images}
+    for split in caps:
+        if not np.any(dataset.splits == split):
             raise ValueError(f"{dataset.name}: no {split} images to tune with")
-        if cap is None or len(members) <= cap:
-            keep.append(members)
-            continue
-        labels = dataset.labels[members]
-        for label in np.unique(labels):
-            pool = members[labels == label]
-            take = max(1, round(len(pool) / len(members) * cap))  # every class keeps its share, at least one
-            keep.append(rng.choice(pool, size=min(take, len(pool)), replace=False))
-    return dataset.subset(np.sort(np.concatenate(keep)))
+    return stratified_sample(dataset, caps, seed)
 
 
 # --- search spaces ----------------------------------------------------------------------
