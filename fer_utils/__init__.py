@@ -7,7 +7,8 @@ they hold: data (``labels``, ``dataset``, ``loaders``, ``cache``, ``discovery``,
 networks (``models`` with the registry, ``network_parts``, ``networks``,
 ``random_architectures``, ``ensembles``), training and judging (``training``,
 ``tuning``, ``evaluation``, ``explain``, ``experiments``, ``artifacts``),
-presentation (``plots``) and running (``report``, ``cli``).
+applications (``faces``, and ``reference``, the shipped model), presentation
+(``plots``) and running (``report``, ``cli``).
 """
 
 import os
@@ -15,6 +16,21 @@ import os
 # TensorFlow's C++ start-up notices (CPU features, oneDNN) would land in every
 # notebook's output; warnings and errors still show. A user's own setting wins.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def prefer_onednn() -> None:
+    """Switch TensorFlow's oneDNN kernels on for what starts TensorFlow after this
+    call (this process, or the notebook kernels it launches), unless the user chose.
+
+    TensorFlow enables them by default only on some Intel CPUs; on this project's
+    2-core AMD laptop CPU they trained the baseline CNN 1.6 times faster
+    (benchmarks/training_speed.py). The engine feeds only full training batches,
+    which is what made oneDNN abort (DESIGN.md). Interactive notebooks keep
+    TensorFlow's default: oneDNN announces itself on stderr in a way no setting
+    silences, and only a kernel started without fd capture keeps that notice out
+    of the notebook (see ``report.run_notebooks``).
+    """
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
 from .dataset import FaceDataset  # noqa: E402
 from .discovery import load_dataset  # noqa: E402

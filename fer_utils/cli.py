@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
-import os
 import sys
 from pathlib import Path
 
+from . import prefer_onednn
 from .dataset import SPLITS
 from .discovery import find_data, load_dataset
+from .faces import MARGIN, WEBCAM_DETECTOR, HaarDetector
 from .labels import DISPLAY_NAMES
 from .report import BOOK_NAME
 
@@ -71,15 +73,9 @@ def models(args) -> int:
 def train(args) -> int:
     """Train (or resume, or load) a network on the profile's share of the data; print its scores.
 
-    Switches TensorFlow's oneDNN kernels on unless the user chose otherwise:
-    TensorFlow enables them only on some Intel CPUs, and on this project's AMD
-    laptop CPU they trained the baseline CNN 1.6 times faster
-    (benchmarks/training_speed.py). The engine feeds only full training
-    batches, which is what made oneDNN abort (DESIGN.md). Notebooks keep
-    TensorFlow's default, because oneDNN announces itself on stderr in a way no
-    setting silences.
+    Switches oneDNN on first (:func:`fer_utils.prefer_onednn` says why).
     """
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")  # before TensorFlow is imported below
+    prefer_onednn()  # before TensorFlow is imported below
     from .profiles import active_profile
     from .training import train as train_model
 
@@ -179,6 +175,120 @@ def _model_to_evaluate(model: str, dataset, profile, verbose: int | None):
     return keras.models.load_model(path), path
 
 
+def predict(args) -> int:
+    """Find the faces in each photo and read their emotions; no dataset needed.
+
+    One line per photo. With ``--json`` each line is a JSON object: ``file``
+    (str), ``width`` and ``height`` (int, pixels) and ``faces``, a list (left to
+    right) of {``box``: {``x``, ``y``, ``width``, ``height``}, ``emotion`` (str,
+    the top one), ``probability`` (its probability), ``probabilities``: {emotion:
+    float} for all seven}; a photo that cannot be read gives {``file``,
+    ``error``} instead. ``--out`` writes the photo with labelled boxes (with
+    several photos, one file each, the photo's name added to the given one).
+    Exits with 2 when any photo could not be read.
+    """
+    from .faces import annotate, as_picture, emotion_model, predict_faces, save_image
+
+    model, detector = emotion_model(args.model), _detector(args)
+    failed = False
+    for photo in args.photos:
+        try:
+            picture = as_picture(photo)
+            faces = predict_faces(picture, model, detector, margin=args.margin)
+            if args.out:
+                out = Path(args.out)
+                if len(args.photos) > 1:
+                    out = out.with_name(f"{out.stem}-{Path(photo).stem}{out.suffix}")
+                save_image(annotate(picture, faces), out)
+        except (FileNotFoundError, ValueError) as error:
+            failed = True
+            if args.json:
+                print(json.dumps({"file": photo, "error": str(error)}), flush=True)
+            else:
+                print(f"error: {error}", file=sys.stderr)
+            continue
+        height, width = picture.shape[:2]
+        if args.json:
+            print(json.dumps({"file": photo, "width": width, "height": height,
+                              "faces": [face.to_dict() for face in faces]}), flush=True)
+            continue
+        print(f"{photo} ({width}x{height}): {len(faces)} face{'' if len(faces) == 1 else 's'}")
+        for number, face in enumerate(faces, start=1):
+            x, y, w, h = face.box
+            ranked = face.probabilities.argsort()[::-1]
+            others = ", ".join(f"{DISPLAY_NAMES[i]} {face.probabilities[i]:.0%}" for i in ranked[1:3])
+            print(f"  face {number} at x={x} y={y}, {w}x{h}: {DISPLAY_NAMES[face.label]} {face.probability:.0%} "
+                  f"({others})")
+    return 2 if failed else 0
+
+
+def webcam(args) -> int:
+    """Label the faces of a camera or a video file frame by frame, show the frames
+    live and print the frames per second (once a second, and at the end). Its
+    detector defaults are :data:`fer_utils.faces.WEBCAM_DETECTOR`'s."""
+    from .faces import VideoOut, emotion_model, live_window, run_stream
+
+    source = args.video if args.video is not None else args.camera
+    model, detector = emotion_model(args.model), _detector(args)
+    try:
+        show = None if args.no_window else live_window()
+    except RuntimeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    printed = {"at": 0.0}
+    with contextlib.ExitStack() as stack:
+        out = stack.enter_context(VideoOut(args.out)) if args.out else None
+
+        def on_frame(frame, faces, stats):
+            if out:
+                out.write(frame)
+            if stats.seconds - printed["at"] >= 1.0:
+                printed["at"] = stats.seconds
+                print(f"frame {stats.frames}: {stats.fps:.1f} frames/s, {len(faces)} faces", flush=True)
+            return show(frame) if show else None
+
+        stats = run_stream(source, model, detector, margin=args.margin, max_frames=args.max_frames,
+                           on_frame=on_frame)
+    where = f"camera {source}" if args.video is None else source
+    if not stats.frames:
+        print(f"error: {where}: no frame could be read", file=sys.stderr)
+        return 2
+    print(f"{where}: {stats.frames} frames, {stats.faces} faces, {stats.fps:.1f} frames/s; per frame "
+          f"{1000 * stats.detect_seconds / stats.frames:.1f} ms finding faces, "
+          f"{1000 * stats.classify_seconds / stats.frames:.1f} ms reading them")
+    return 0
+
+
+def _detector(args):
+    """The face detector the options of ``predict`` and ``webcam`` ask for."""
+    from .faces import DnnDetector
+
+    if args.dnn:
+        return DnnDetector(args.dnn, args.dnn_config)
+    return HaarDetector(scale_factor=args.scale_factor, min_neighbors=args.min_neighbors,
+                        min_size=args.min_size, min_eyes=args.min_eyes, max_side=args.max_side)
+
+
+def _add_face_options(parser: argparse.ArgumentParser, haar: HaarDetector) -> None:
+    """The model and detector options ``predict`` and ``webcam`` share, with ``haar``'s settings as defaults."""
+    parser.add_argument("--model", default="reference",
+                        help="'reference' (the shipped model, the default) or a .keras file")
+    parser.add_argument("--margin", type=float, default=MARGIN,
+                        help=f"share of the face box added on each side ({MARGIN})")
+    parser.add_argument("--scale-factor", type=float, default=haar.scale_factor,
+                        help=f"Haar cascade: window growth per step ({haar.scale_factor})")
+    parser.add_argument("--min-neighbors", type=int, default=haar.min_neighbors,
+                        help=f"Haar cascade: overlapping hits a face needs ({haar.min_neighbors})")
+    parser.add_argument("--min-size", type=int, default=haar.min_size,
+                        help=f"smallest face side in pixels ({haar.min_size})")
+    parser.add_argument("--min-eyes", type=int, choices=(0, 1, 2), default=haar.min_eyes,
+                        help="keep faces with at least this many eyes found (seed 004's check; 0: off)")
+    parser.add_argument("--max-side", type=int, default=haar.max_side,
+                        help=f"search larger pictures at this size, in pixels ({haar.max_side})")
+    parser.add_argument("--dnn", metavar="MODEL", help="OpenCV DNN face detector file instead of the Haar cascade")
+    parser.add_argument("--dnn-config", metavar="FILE", help="its network description (deploy.prototxt, .pbtxt)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fer-utils", description="Facial expression recognition report helpers."
@@ -222,6 +332,23 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate_parser.add_argument("--tta", action="store_true", help="average over flipped and cropped views")
     evaluate_parser.add_argument("--json", action="store_true", help="machine-readable output")
     evaluate_parser.set_defaults(run=evaluate)
+
+    predict_parser = commands.add_parser("predict", help="faces and their emotions in photos (no dataset needed)")
+    predict_parser.add_argument("photos", nargs="+", metavar="PHOTO", help="image files (JPEG, PNG, ...)")
+    predict_parser.add_argument("--json", action="store_true", help="one JSON object per photo and line")
+    predict_parser.add_argument("--out", help="write the photo with labelled boxes here (PNG, JPEG, ...)")
+    _add_face_options(predict_parser, HaarDetector())
+    predict_parser.set_defaults(run=predict)
+
+    webcam_parser = commands.add_parser("webcam", help="label faces live in a camera or a video, print frames/s")
+    source = webcam_parser.add_mutually_exclusive_group()
+    source.add_argument("--camera", type=int, default=0, help="camera index (default 0)")
+    source.add_argument("--video", help="a video file instead of a camera")
+    webcam_parser.add_argument("--out", help="also write the labelled frames as a video (.mp4 or .avi, 25 frames/s)")
+    webcam_parser.add_argument("--max-frames", type=int, help="stop after this many frames")
+    webcam_parser.add_argument("--no-window", action="store_true", help="show nothing, only measure and print")
+    _add_face_options(webcam_parser, WEBCAM_DETECTOR)
+    webcam_parser.set_defaults(run=webcam)
     return parser
 
 

@@ -11,3 +11,7 @@ class DataFormatError(ValueError):
 
 class DataWarning(UserWarning):
     """The data was read, but something was changed on the way (for example a resize)."""
+
+
+class ImageError(ValueError):
+    """A photo or video the user gave cannot be used; the message names the file and the problem."""

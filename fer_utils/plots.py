@@ -8,6 +8,8 @@ these instead of drawing their own, so all chapters look alike.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import matplotlib
 import matplotlib.ticker
 
@@ -706,6 +708,168 @@ def plot_search_progress(
     ax.legend(fontsize=8, title="search", title_fontsize=8)
     fig.tight_layout()
     return finish(fig, dataset, name)
+
+
+# --- chapter 8: architectures -------------------------------------------------
+
+
+def plot_architecture_bubbles(
+    dataset: FaceDataset, table: pd.DataFrame, accuracy: str = "PrivateTest accuracy", time: str = "s/epoch",
+    floor: float | None = None, title: str | None = None, name: str = "08_architecture_bubbles",
+) -> plt.Figure:
+    """Accuracy against training time per epoch, one labelled bubble per network whose
+    area is proportional to its parameters (seed 002's Fig. 2.7).
+
+    ``table`` is :func:`fer_utils.comparison.comparison_table`'s (one row per
+    network, columns ``parameters``, ``time`` and ``accuracy``; a ``seed``
+    column colours the bubbles by the seed report the network comes from). The
+    time axis is logarithmic, as the networks' epochs differ more than tenfold.
+    ``floor`` draws a dashed line at an accuracy to beat, such as always
+    answering the most common emotion.
+    """
+    missing = {"parameters", time, accuracy} - set(table.columns)
+    if missing or table.empty:
+        raise ValueError(f"need a non-empty table with columns parameters, {time!r} and {accuracy!r}; "
+                         f"missing {sorted(missing)}")
+    largest = float(table["parameters"].max())
+
+    def area(parameters):
+        return np.maximum(1800.0 * np.asarray(parameters, dtype=float) / largest, 18.0)
+
+    seeds = table["seed"].astype(str) if "seed" in table else pd.Series("-", index=table.index)
+    colours = dict(zip(sorted(seeds.unique()), sns.color_palette("colorblind", seeds.nunique())))
+    fig, ax = plt.subplots(figsize=(8.4, 5.2))
+    for seed, rows in table.groupby(seeds, sort=True):
+        ax.scatter(rows[time], rows[accuracy], s=area(rows["parameters"]), color=colours[seed], alpha=0.55,
+                   edgecolor="black", linewidth=0.6, label="no seed" if seed == "-" else f"seed {seed}")
+    for network, row in table.iterrows():
+        ax.annotate(network, (row[time], row[accuracy]), xytext=(6, 4), textcoords="offset points", fontsize=7)
+    if floor is not None:
+        ax.axhline(floor, color="0.45", linestyle="--", linewidth=1)
+        ax.annotate("most common emotion", (1.0, floor), xycoords=("axes fraction", "data"), xytext=(-4, 3),
+                    textcoords="offset points", ha="right", fontsize=7, color="0.35")
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(matplotlib.ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda value, _: f"{value:g}"))
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.margins(x=0.25, y=0.12)  # room for the labels right of the last bubbles
+    ax.set(xlabel=f"training time per epoch, seconds ({time}, log scale)", ylabel=accuracy,
+           title=title or f"Accuracy, training time and size of {len(table)} networks")
+    colour_key = ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="from",
+                           title_fontsize=8)
+    for handle in colour_key.legend_handles:  # one size for the colour key: sizes are the other legend's
+        handle.set_sizes([40.0])
+    ax.add_artist(colour_key)
+    references = [value for value in (1e4, 1e5, 1e6, 1e7) if value <= largest * 1.5] or [largest]
+    handles = [ax.scatter([], [], s=area(value), color="0.8", edgecolor="black", linewidth=0.6,
+                          label=f"{value / 1e6:g}M") for value in references[-3:]]
+    ax.legend(handles=handles, fontsize=8, loc="lower left", bbox_to_anchor=(1.01, 0.0), title="parameters",
+              title_fontsize=8, labelspacing=1.6, borderpad=1.0)
+    fig.tight_layout()
+    return finish(fig, dataset, name)
+
+
+# --- chapter 9: faces in photos, video and a webcam ---------------------------
+
+
+class PhotoSource(NamedTuple):
+    """What a figure of photos is stamped with in place of a dataset (``finish``
+    reads the same two fields): where the pictures came from, and whether they
+    were generated rather than photographed (stamped in red, like the demo set)."""
+
+    caption: str
+    synthetic: bool = False
+
+
+def plot_faces(
+    source: PhotoSource, picture: np.ndarray, faces: list, title: str | None = None, name: str = "09_faces"
+) -> plt.Figure:
+    """A photo with a labelled box around each face found: its top emotion and that
+    emotion's probability, in the emotion's colour.
+
+    ``faces`` is :func:`fer_utils.faces.predict_faces`'s list for the RGB ``picture``.
+    """
+    from .faces import annotate
+
+    height, width = picture.shape[:2]
+    fig, ax = plt.subplots(figsize=(4.8, 4.8 * min(height / width, 1.6) + 0.4))
+    ax.imshow(annotate(picture, faces, PALETTE))
+    ax.set_axis_off()
+    ax.set_title(title or f"{len(faces)} face{'' if len(faces) == 1 else 's'} found")
+    fig.tight_layout()
+    return finish(fig, source, name)
+
+
+def plot_face_probabilities(
+    source: PhotoSource, faces: list, title: str | None = None, name: str = "09_face_probabilities"
+) -> plt.Figure:
+    """Each face as the model saw it (grey, at its input size) beside the model's
+    seven probabilities for it, numbered left to right as in the photo."""
+    rows = max(1, len(faces))
+    fig, axes = plt.subplots(rows, 2, figsize=(6.4, 1.7 * rows + 0.5), squeeze=False,
+                             gridspec_kw={"width_ratios": [1, 3.4]})
+    for number, ((face_ax, bar_ax), face) in enumerate(zip(axes, faces), start=1):
+        _faces_axis(face_ax, face.crop, f"face {number}")
+        bar_ax.barh(DISPLAY_NAMES, face.probabilities, color=[PALETTE[e] for e in DISPLAY_NAMES])
+        for y, p in enumerate(face.probabilities):
+            bar_ax.annotate(f"{p:.0%}", (p, y), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
+        bar_ax.invert_yaxis()
+        bar_ax.set_xlim(0, 1.12)
+        bar_ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+        bar_ax.tick_params(axis="y", labelsize=8)
+    if not faces:
+        axes[0, 0].axis("off")
+        axes[0, 1].axis("off")
+        axes[0, 1].text(0.5, 0.5, "no face found", ha="center", va="center")
+    axes[-1, 1].set_xlabel("probability")
+    fig.suptitle(title or "What the model reads in each face")
+    fig.tight_layout()
+    return finish(fig, source, name)
+
+
+def plot_detections(
+    source: PhotoSource, panels: dict, columns: int = 3, title: str | None = None, name: str = "09_detections"
+) -> plt.Figure:
+    """Face boxes found by a detector, one panel per picture or setting, each titled
+    with its count: the effect of the detector's parameters and its failure modes.
+
+    ``panels`` maps a panel's title to ``(picture, boxes)``: an RGB or grey
+    picture and the (n, 4) boxes (x, y, width, height) a detector returned for it.
+    """
+    columns = max(1, min(columns, len(panels)))
+    rows = max(1, -(-len(panels) // columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(2.7 * columns, 2.8 * rows), squeeze=False)
+    for ax in axes.ravel()[len(panels):]:
+        ax.axis("off")
+    for ax, (label, (picture, boxes)) in zip(axes.ravel(), panels.items()):
+        ax.imshow(picture, cmap="gray", vmin=0, vmax=255)
+        for x, y, w, h in np.asarray(boxes).reshape(-1, 4):
+            ax.add_patch(matplotlib.patches.Rectangle((x, y), w, h, fill=False, edgecolor="tab:orange", linewidth=2))
+        ax.set_axis_off()
+        count = len(np.asarray(boxes).reshape(-1, 4))
+        ax.set_title(f"{label}\n{count} face{'' if count == 1 else 's'}", fontsize=9)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return finish(fig, source, name)
+
+
+def plot_crops(
+    source: PhotoSource, crops: dict, title: str | None = None, name: str = "09_crops"
+) -> plt.Figure:
+    """Faces as the model sees them, grey and at its input size, one titled panel each.
+
+    ``crops`` maps a panel's title to a grey face (H, W), for example
+    :func:`fer_utils.faces.crop_face`'s crops at several margins beside faces
+    of the training data.
+    """
+    fig, axes = plt.subplots(1, len(crops), figsize=(1.25 * len(crops) + 0.4, 1.9), squeeze=False)
+    for ax, (label, crop) in zip(axes[0], crops.items()):
+        _faces_axis(ax, np.squeeze(crop), label)
+    fig.suptitle(title or "Faces as the model sees them", fontsize=10)
+    fig.subplots_adjust(wspace=0.08, top=0.75)
+    return finish(fig, source, name)
 
 
 use_style()  # importing the module sets the report's look

@@ -36,6 +36,7 @@ from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 
+from . import prefer_onednn
 from .paths import project_root
 from .profiles import active_profile
 
@@ -76,8 +77,15 @@ def notebook_paths(folder: Path | None = None) -> list[Path]:
 def run_notebooks(
     profile: str | None = None, data: str | None = None, output_dir: Path | None = None
 ) -> list[tuple[Path, float]]:
-    """Execute every chapter; returns each executed notebook with its run time in seconds."""
+    """Execute every chapter; returns each executed notebook with its run time in seconds.
+
+    The kernels run with oneDNN on (:func:`fer_utils.prefer_onednn`) and without
+    capturing low-level output, so TensorFlow's C++ start-up notices go to this
+    terminal instead of into the chapters.
+    """
     import papermill  # imported here: the rest of the package does not need Jupyter
+
+    prefer_onednn()
 
     chosen = active_profile(profile)
     output_dir = Path(output_dir or build_dir() / "notebooks")
@@ -95,6 +103,7 @@ def run_notebooks(
             parameters={"profile": chosen.name, "data": data},
             cwd=notebook.parent,
             progress_bar=False,
+            extra_arguments=["--IPKernelApp.capture_fd_output=False"],
         )
         results.append((target, time.perf_counter() - clock))
         print(f"  wrote {target} in {results[-1][1]:.1f} s", flush=True)

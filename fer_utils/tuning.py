@@ -115,8 +115,8 @@ TUNING_BUDGETS = {
         validation_images=64, batch_size=32, batch_sizes=(16, 32), repeats=2,
     ),
     "default": TuningBudget(
-        trials=8, annealing_trials=8, epochs=3, annealing_epochs=(1, 4, 1), train_images=2000,
-        validation_images=1000, batch_size=64, batch_sizes=(32, 64, 128), repeats=3,
+        trials=4, annealing_trials=4, epochs=2, annealing_epochs=(1, 3, 1), train_images=4800,
+        validation_images=1000, batch_size=16, batch_sizes=(16, 32, 64), repeats=2,
     ),
     "full": TuningBudget(
         trials=16, annealing_trials=30, epochs=20, annealing_epochs=(10, 40, 5), train_images=None,
@@ -134,21 +134,25 @@ def tuning_budget(profile: Profile | str) -> TuningBudget:
       each trial's fixed start-up does (building, tracing and checkpointing
       the network: 5-20 s on a 2-core CPU, the most for deep random
       networks), so the six searches take a few minutes there.
-    * ``default``: the whole chapter in about an hour on a 2-core laptop CPU.
-      8 trials per search and 8 annealing steps, 3 epochs per trial on a
-      stratified 2,000 of FER-2013's 28,709 training faces, scored on a
-      stratified 1,000 of the 3,589 PublicTest faces. Why: the baseline CNN
-      trains at about 60-110 images/s on such a CPU, so one epoch of the full
-      training split takes 4-8 minutes and a seed-000-sized search (tens of
-      trials of tens of epochs) would take days. A trial here is 6,000 training
-      images (55-100 s) plus 3,000 validation predictions and set-up (~15 s):
-      about 1.2 minutes. The Bayesian, random and grid searches share the
-      engine's runs over seed 000's 16 configurations, so their 24 trials cost
-      at most 16 runs; with the dropout pass (8), annealing (8 runs of 1-4
-      epochs) and the random architectures (8) that is about 40 runs, 45-75
-      minutes, plus the noise repeats (3 runs). Three epochs on 7% of the data
-      rank configurations early in training, not at convergence; the repeats
-      with other seeds show how much of a difference between trials is noise.
+    * ``default``: the searches in about 40 minutes on a 2-core laptop CPU
+      (run with oneDNN on, as ``fer-utils report`` does). 4 trials per search
+      and 4 annealing steps, 2 epochs per trial of batch 16 on a stratified
+      4,800 of FER-2013's 28,709 training faces, scored on a stratified 1,000
+      of the 3,589 PublicTest faces. Why these numbers: the baseline CNN trains
+      at about 60-110 images/s on such a CPU, so one epoch of the full training
+      split takes 4-8 minutes and a seed-000-sized search (tens of trials of
+      tens of epochs) would take days. A trial needs a few hundred optimiser
+      steps before its score means anything: batch normalisation's moving
+      averages (momentum 0.99) still carry their start values after 100 steps,
+      and a first budget of 3 epochs of batch 64 on 2,000 faces (94 steps)
+      scored every trial at 13-14% validation accuracy, below always answering
+      "happy". Here a trial is 312 steps (10,000 images, about 100 s). The
+      Bayesian, random and grid searches share the engine's runs, so their 12
+      trials cost about 9 runs; with the dropout pass, annealing and the random
+      architectures (4 each) and the 2 noise repeats that is about 23 runs.
+      Two epochs on a sixth of the data rank configurations early in training,
+      not at convergence; the repeats with other seeds show how much of a
+      difference between trials is noise.
     * ``full``: for a GPU: 16 trials per search (the whole grid), 30 annealing
       steps (seed 004), 20 epochs on all images.
     """
@@ -833,6 +837,18 @@ def best_trial(tuners: dict[str, EngineTuner]) -> dict:
         "val_accuracy": float(trial.metrics.get_last_value("val_accuracy")),
         "settings": tuner.trial_settings(values),
     }
+
+
+def train_chosen(chosen: dict, dataset: FaceDataset, profile: Profile, *, verbose: int = 0) -> training.TrainingRun:
+    """Train the chosen configuration (:func:`best_trial`) like chapter 5's baseline:
+    on every training face of ``dataset`` for the profile's epochs, with its early
+    stopping, seed and batch size. Only the configuration comes from the trial (what
+    its search searched or fixed, such as the learning rate or the network), not the
+    trial's budget. The engine caches the run, so chapter 7 gets the same network
+    by calling this again."""
+    budget_only = {"epochs", "patience", "seed", "batch_size"} - (set(chosen["values"]) - {"epochs"})
+    settings = {k: v for k, v in chosen["settings"].items() if k not in budget_only}
+    return training.train(chosen["model"], dataset, profile=profile, verbose=verbose, **settings)
 
 
 def repeat_best(

@@ -32,6 +32,7 @@ from fer_utils.tuning import (
     search_progress,
     search_summary,
     stepped,
+    train_chosen,
     trials_table,
     tuning_budget,
     tuning_data,
@@ -78,7 +79,7 @@ class FakeEngine:
         units = options.get("dense_units", 128)
         return (
             1.0 + abs(settings["learning_rate"] - 3e-4) * 1000 + abs(math.log2(units) - 9) * 0.1
-            + options.get("dense_dropout", 0.0) + 0.01 * settings.get("epochs", 1) + 0.001 * settings["seed"]
+            + options.get("dense_dropout", 0.0) + 0.01 * settings.get("epochs", 1) + 0.001 * settings.get("seed", 0)
             + 0.0001 * options.get("seed", 0)
         )
 
@@ -86,7 +87,7 @@ class FakeEngine:
         if self.interrupt_at is not None and len(self.calls) == self.interrupt_at:
             self.interrupt_at = None
             raise KeyboardInterrupt  # the process dies in the middle of this trial
-        self.calls.append({"model": model, **settings})
+        self.calls.append({"model": model, "profile": profile, **settings})
         value = self.loss(settings)
         if self.nan_when is not None and self.nan_when(settings):
             value = float("nan")
@@ -159,7 +160,7 @@ def test_a_search_with_an_option_its_model_lacks_is_refused_before_training(demo
 def test_budgets_per_profile_and_the_tuning_data(demo):
     smoke, default = tuning_budget(SMOKE), tuning_budget("default")
     assert smoke.trials <= 2 and smoke.epochs == 1 and smoke.train_images <= 200
-    assert default.train_images < 28709 and default.epochs <= 5 and default.trials >= 8
+    assert default.train_images < 28709 and default.epochs <= 5 and default.trials >= 4
     assert tuning_budget("full").train_images is None
     with pytest.raises(ValueError, match="no tuning budget for profile 'huge'"):
         tuning_budget("huge")
@@ -230,6 +231,22 @@ def test_every_strategy_trains_each_trial_through_the_engine(demo, engine, monke
         assert (np.diff(rows["best_so_far"].to_numpy()) <= 0).all()
     chosen = best_trial(tuners)
     assert chosen["val_loss"] == summary["best val_loss"].min()
+
+
+
+@pytest.mark.parametrize("searched_batch_size", [False, True])
+def test_the_chosen_configuration_is_retrained_with_the_baselines_budget(demo, engine, searched_batch_size):
+    values = {"learning_rate": 3e-4, "dense_units": 256}
+    if searched_batch_size:  # simulated annealing searches the batch size (and epochs)
+        values = {"learning_rate": 3e-4, "epochs": 3, "batch_size": 32}
+    settings = {"learning_rate": 3e-4, "epochs": 3, "batch_size": values.get("batch_size", 16), "patience": None,
+                "seed": 0, "model_options": {"dense_units": 256} if "dense_units" in values else {}}
+    train_chosen({"model": "baseline_cnn", "values": values, "settings": settings}, demo, SMOKE)
+    retrain = engine.calls[-1]
+    assert retrain["model"] == "baseline_cnn" and retrain["profile"] is SMOKE
+    assert not {"epochs", "patience", "seed"} & set(retrain)  # the engine takes them from the profile
+    assert retrain["learning_rate"] == 3e-4 and retrain["model_options"] == settings["model_options"]
+    assert retrain.get("batch_size") == (32 if searched_batch_size else None)
 
 
 def test_grid_search_walks_the_whole_grid_once_in_order(demo, engine):

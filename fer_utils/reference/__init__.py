@@ -1,0 +1,210 @@
+"""The reference model that ships inside the package, and how a training run becomes it.
+
+``model.keras`` holds the network without optimizer state (only what predicting
+needs), ``card.json`` and ``card.md`` say how it was trained and how well it
+does: the training command, the data and its digest, the dates, the wall time,
+the machine, and accuracy, macro-F1 and recall per emotion on PublicTest and
+PrivateTest. ``fer-utils predict`` loads it, so reading the faces in a photo
+needs no dataset and no training.
+
+To replace it with a better run of the training engine::
+
+    python -m fer_utils.reference artifacts/run-<model>-<key> [--data PATH]
+
+which scores the run on the data it was trained on and rewrites the three files.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from datetime import datetime
+from pathlib import Path
+
+FOLDER = Path(__file__).resolve().parent
+NAME = "reference"
+"""What ``--model`` calls the shipped model."""
+MODEL_FILE, CARD_FILE, CARD_MARKDOWN = "model.keras", "card.json", "card.md"
+CLI_SETTINGS = ("epochs", "batch_size", "seed")
+"""The training settings the ``train`` command takes as options (besides the profile)."""
+
+
+def load_model(path=None):
+    """A saved network of this package, ready to predict: the shipped reference
+    model, or the ``.keras`` file at ``path``. Importing :mod:`fer_utils.network_parts`
+    registers the package's own layers, which ``keras.models.load_model`` needs."""
+    import keras
+
+    from .. import network_parts  # noqa: F401  (registers the custom layers)
+
+    if path is None:
+        return _shipped_model()
+    return keras.models.load_model(Path(path), compile=False)
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_model():
+    """The shipped model, loaded once per process."""
+    import keras
+
+    path = FOLDER / MODEL_FILE
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path}: no reference model in this installation; publish one with "
+            f"`python -m fer_utils.reference artifacts/run-...`, or pass --model FILE.keras"
+        )
+    return keras.models.load_model(path, compile=False)
+
+
+def card(folder: Path = FOLDER) -> dict:
+    """What ``card.json`` records about the shipped model."""
+    return json.loads((Path(folder) / CARD_FILE).read_text())
+
+
+def training_command(settings: dict, profile: str | None) -> str:
+    """The command that trains a run with ``settings`` (its ``config.json``) in
+    ``profile``: the ``train`` command where its options suffice, else the
+    call of :func:`fer_utils.training.train`."""
+    from ..training import TrainingConfig
+
+    model = settings["model"]
+    defaults = TrainingConfig(model=model).to_dict()
+    others = {k: v for k, v in settings.items() if k in defaults and k != "model"
+              and k not in CLI_SETTINGS and v != defaults[k]}
+    if profile and not others:
+        return (f"fer-utils train {model} --profile {profile} --epochs {settings['epochs']} "
+                f"--batch-size {settings['batch_size']} --seed {settings['seed']}")
+    arguments = {**{k: settings[k] for k in CLI_SETTINGS}, **others}
+    chosen = f", profile=PROFILES[{profile!r}]" if profile else ""
+    return f"fer_utils.training.train({model!r}, dataset{chosen}, " + \
+        ", ".join(f"{k}={v!r}" for k, v in arguments.items()) + ")"
+
+
+def run_profile(run: Path, settings: dict, dataset) -> tuple[str | None, object]:
+    """The profile a run was trained in, found by rebuilding its folder name (the
+    training engine's key) from the data and each profile; and that profile's
+    share of the data. ``ValueError`` when no profile gives the name: the run was
+    trained on other data (or with settings its config.json cannot restore)."""
+    from ..artifacts import artifact_path
+    from ..profiles import PROFILES
+
+    config = {k: v for k, v in settings.items() if k not in ("input_blur", "dataset")}
+    for name, profile in [(None, None), *PROFILES.items()]:
+        sample = profile.sample(dataset) if profile else dataset
+        if artifact_path(f"run-{config['model']}", sample, suffix="", profile=name, config=config).name == run.name:
+            return name, sample
+    raise ValueError(
+        f"{run}: not trained on {dataset.caption} in any profile ({', '.join(PROFILES)}); "
+        f"pass the data it was trained on with --data"
+    )
+
+
+def publish(run, data=None, folder: Path = FOLDER) -> dict:
+    """Make the finished training run in folder ``run`` (``artifacts/run-*/``) the
+    reference model in ``folder``: its network without optimizer state, scored on
+    the validation (PublicTest) and test (PrivateTest) split of the data it was
+    trained on (``data``: a path, else ``$FER_DATA``, else ``data/``), with
+    ``card.json`` and ``card.md``. Returns the card."""
+    from .. import __version__
+    from ..artifacts import dataset_digest
+    from ..dataset import SPLIT_TO_USAGE
+    from ..discovery import find_data, load_dataset
+    from ..evaluation import metrics_summary, predict_probabilities
+    from ..labels import DISPLAY_NAMES
+    from ..report import environment
+
+    run = Path(run)
+    state_file, settings_file = run / "state.json", run / "config.json"
+    if not (state_file.is_file() and settings_file.is_file() and (run / MODEL_FILE).is_file()):
+        raise FileNotFoundError(f"{run}: not a training run's folder (no state.json, config.json and {MODEL_FILE})")
+    state, settings = json.loads(state_file.read_text()), json.loads(settings_file.read_text())
+    if not state.get("finished"):
+        raise ValueError(f"{run}: the run has not finished; finish it with the command that started it")
+    location, _ = find_data(data)
+    dataset = load_dataset(data)
+    if dataset.synthetic:
+        raise ValueError("no dataset found: a reference model is scored on real data (pass --data or set FER_DATA)")
+    profile, dataset = run_profile(run, settings, dataset)
+
+    model = load_model(run / MODEL_FILE)
+    scores = {}
+    for split in ("validation", "test"):
+        images, labels = dataset.arrays(split)
+        summary = metrics_summary(labels, predict_probabilities(model, images))
+        scores[SPLIT_TO_USAGE[split]] = {
+            "images": summary["images"],
+            "accuracy": summary["accuracy"], "accuracy_ci": summary["accuracy_ci"],
+            "macro_f1": summary["macro_f1"], "macro_f1_ci": summary["macro_f1_ci"],
+            "recall": {e: summary["per_class"][e]["recall"] for e in DISPLAY_NAMES},
+        }
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save(folder / MODEL_FILE)  # loaded without compiling: no optimizer state
+    env = environment()
+    history = state["history"]
+    finished = datetime.fromtimestamp(state_file.stat().st_mtime)
+    record = {
+        "model": settings["model"],
+        "parameters": int(model.count_params()),
+        "input": "grey faces {}x{}, raw 0-255 pixels".format(*model.input_shape[1:3]),
+        "labels": list(DISPLAY_NAMES),
+        "file": MODEL_FILE,
+        "file_bytes": (folder / MODEL_FILE).stat().st_size,
+        "command": training_command(settings, profile),
+        "profile": profile,
+        "settings": {k: v for k, v in settings.items() if k != "dataset"},
+        "data": {
+            "name": dataset.name, "folder": location.name if location else None,
+            "digest": dataset_digest(dataset), "images": {SPLIT_TO_USAGE[s]: int((dataset.splits == s).sum())
+                                                    for s in ("train", "validation", "test")},
+        },
+        "run": run.name,
+        "trained": finished.date().isoformat(),
+        "epochs": len(history),
+        "best_epoch": min(history, key=lambda row: row["val_loss"])["epoch"],
+        "training_seconds": round(sum(row.get("seconds", 0.0) for row in history), 1),
+        "hardware": f"{env['cpu']} (the publishing machine: runs do not record theirs)",
+        "software": {"python": env["python"], "fer_utils": __version__,
+                     **{k: env["packages"].get(k) for k in ("tensorflow-cpu", "keras")}},
+        "published": datetime.now().date().isoformat(),
+        "scores": scores,
+    }
+    (folder / CARD_FILE).write_text(json.dumps(record, indent=1) + "\n")
+    (folder / CARD_MARKDOWN).write_text(card_markdown(record))
+    return record
+
+
+def card_markdown(record: dict) -> str:
+    """The card as a short Markdown page."""
+    images = record["data"]["images"]
+    hours = record["training_seconds"] / 3600
+    lines = [
+        f"# Reference model: {record['model']}", "",
+        "The network `fer-utils predict` and `fer_utils.faces` use unless given another. "
+        "Written by `python -m fer_utils.reference`; do not edit by hand.", "",
+        "| | |", "|:--|:--|",
+        f"| network | `{record['model']}`, {record['parameters']:,} parameters; input: {record['input']} |",
+        f"| file | `{record['file']}`, {record['file_bytes'] / 1e6:.1f} MB, no optimizer state |",
+        f"| training command | `{record['command']}` |",
+        f"| data | {record['data']['name']} (folder `{record['data']['folder']}`, digest "
+        f"`{record['data']['digest']}`): " + ", ".join(f"{n:,} {s}" for s, n in images.items()) + " |",
+        f"| trained | finished {record['trained']}: {record['epochs']} epochs, kept epoch {record['best_epoch']}, "
+        f"{hours:.1f} h of training |",
+        f"| hardware | {record['hardware']} |",
+        f"| software | " + ", ".join(f"{k} {v}" for k, v in record["software"].items()) + " |",
+        f"| published | {record['published']}, from `{record['run']}` |", "",
+        "Open it with `fer_utils.reference.load_model()`, or with `keras.models.load_model` after "
+        "`import fer_utils.network_parts`, which registers the package's own layers.", "",
+        "| split | faces | accuracy (95% CI) | macro-F1 (95% CI) |", "|:--|--:|:--|:--|",
+    ]
+    for split, s in record["scores"].items():
+        lines.append(
+            f"| {split} | {s['images']:,} | {s['accuracy']:.3f} ({s['accuracy_ci'][0]:.3f}-{s['accuracy_ci'][1]:.3f}) "
+            f"| {s['macro_f1']:.3f} ({s['macro_f1_ci'][0]:.3f}-{s['macro_f1_ci'][1]:.3f}) |"
+        )
+    splits = list(record["scores"])
+    lines += ["", "Recall per emotion (the share of each emotion's faces it names correctly):", "",
+              "| emotion | " + " | ".join(splits) + " |", "|:--|" + "--:|" * len(splits)]
+    for emotion in record["labels"]:
+        lines.append(f"| {emotion} | " + " | ".join(f"{record['scores'][s]['recall'][emotion]:.3f}" for s in splits) + " |")
+    return "\n".join(lines) + "\n"
