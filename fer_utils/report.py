@@ -449,14 +449,29 @@ def tables_to_latex(book) -> None:
 
 
 def _fit_columns(table, line: int = 90) -> None:
-    """Give a table too wide for the page column widths, so that its cells wrap."""
-    rows = [[cell.get_text(" ", strip=True) for cell in row.find_all(["th", "td"])]
-            for row in table.find_all("tr")]
-    columns = max((len(row) for row in rows), default=0)
-    widths = [max((len(row[i]) for row in rows if i < len(row)), default=1) for i in range(columns)]
-    if sum(widths) <= line or any(cell.get("colspan") for cell in table.find_all(["th", "td"])):
+    """Give a table too wide for the page column widths, so that its cells wrap.
+
+    A column is as wide as its longest body cell (at most 40 characters), but
+    never narrower than its longest word, which cannot wrap (a network's name in
+    the index, say); column headings may wrap between words.
+    """
+    texts = [[cell.get_text(" ", strip=True) for cell in row.find_all(["th", "td"])]
+             for row in table.find_all("tr")]
+    in_head = [row.find_parent("thead") is not None for row in table.find_all("tr")]
+    columns = max((len(row) for row in texts), default=0)
+    if sum(max((len(row[i]) for row in texts if i < len(row)), default=1) for i in range(columns)) <= line \
+            or any(cell.get("colspan") for cell in table.find_all(["th", "td"])):
         return
-    widths = [min(max(width, 4), 40) for width in widths]
+
+    def longest_word(text: str) -> int:
+        return max((len(word) for word in text.split()), default=0)
+
+    widths = []
+    for i in range(columns):
+        cells = [(row[i], head) for row, head in zip(texts, in_head) if i < len(row)]
+        body = max((len(text) for text, head in cells if not head), default=0)
+        word = max((longest_word(text) for text, _ in cells), default=0)
+        widths.append(max(min(body, 40), word, 4))
     colgroup = table.new_tag("colgroup")
     for width in widths:
         colgroup.append(table.new_tag("col", attrs={"width": f"{100 * width / sum(widths):.0f}%"}))

@@ -44,6 +44,7 @@ def test_baseline_dense_width_and_dropout_are_parameters():
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.filterwarnings("ignore:resnet_transfer. no ImageNet weights:UserWarning")  # tested in test_networks
 def test_every_model_takes_raw_pixels_and_names_its_seven_outputs(name):
     model = build_model(name)
     probabilities = model.predict(np.full((2, 48, 48, 1), 255.0, np.float32), verbose=0)

@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
@@ -161,3 +162,17 @@ def test_smoke_book_has_every_chapter_figure_and_reference(smoke_book):
                             check=True).stdout.splitlines()[2:]
     assert len(images) >= len(titles)
     assert written["html"].stat().st_size > 100_000
+
+
+def test_a_wide_table_gets_columns_no_narrower_than_their_longest_word():
+    from bs4 import BeautifulSoup
+
+    frame = pd.DataFrame(
+        {"PublicTest accuracy": [0.243, 0.114], "PrivateTest macro-F1": [0.056, 0.05],
+         "seed measured on": ["FER-2013, 20% of Training (validation), the seed's own split of the faces"] * 2},
+        index=pd.Index(["residual_separable", "mini_xception"], name="network"),
+    )
+    table = BeautifulSoup(frame.to_html(), "html.parser").find("table")
+    report._fit_columns(table)
+    # index: the name that cannot wrap (18); headings wrap to their longest word (10, 11); text capped at 40
+    assert [col["width"] for col in table.find_all("col")] == ["23%", "13%", "14%", "51%"]
