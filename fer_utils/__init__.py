@@ -3,10 +3,11 @@
 The notebooks import what they need from the submodules, whose names say what
 they hold: data (``labels``, ``dataset``, ``loaders``, ``cache``, ``discovery``,
 ``synthetic``, ``profiles``), chapter logic (``describe``, ``audit``,
-``augmentation``, ``imbalance``, ``pipeline``, ``blocks``, ``sharpness``),
-networks (``models`` with the registry, ``network_parts``, ``networks``,
-``random_architectures``, ``ensembles``), training and judging (``training``,
-``tuning``, ``evaluation``, ``explain``, ``experiments``, ``artifacts``),
+``augmentation`` with ``augmentation_layers``, ``imbalance``, ``pipeline``,
+``blocks``, ``sharpness``), networks (``models`` with the registry,
+``network_parts``, ``networks``, ``random_architectures``, ``ensembles``),
+training and judging (``training``, ``recipes``, ``tuning``, ``evaluation``,
+``explain``, ``experiments``, ``artifacts``),
 applications (``faces``, and ``reference``, the shipped model), presentation
 (``plots``) and running (``report``, ``cli``).
 """

@@ -31,7 +31,7 @@ seeded generator reproduces the same batch.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING
 
 import cv2
@@ -381,12 +381,24 @@ class OnlineAugmentation:
     of up to ``±zoom``. Over many epochs the network never sees the same
     version of a face twice, yet nothing extra is stored: the cost is compute
     per batch instead of memory (compare :func:`offline_expansion`).
+
+    Two more transforms, off unless asked for, come from the VGG and ResNet
+    recipes on FER-2013 (:mod:`fer_utils.recipes`): ``crop_padding`` pads by
+    that many pixels and cuts a random window of the original size (a shift by
+    whole pixels), and ``erasing`` is the probability of replacing a random
+    rectangle of the face by noise (:mod:`fer_utils.augmentation_layers`).
     """
 
     flip: bool = True
     rotation: float = 0.05 * np.pi
     translation: float = 0.1
     zoom: float = 0.1
+    crop_padding: int = 0
+    erasing: float = 0.0
+
+    ADDED = {"crop_padding": 0, "erasing": 0.0}
+    """Fields added after runs were first cached, with the values that leave them
+    out of :meth:`to_dict` (and so out of the training engine's run names)."""
 
     def __post_init__(self):
         if not 0 <= self.rotation <= np.pi:
@@ -394,6 +406,16 @@ class OnlineAugmentation:
         for field in ("translation", "zoom"):
             if not 0 <= getattr(self, field) < 1:
                 raise ValueError(f"{field} must be in [0, 1), got {getattr(self, field)}")
+        if int(self.crop_padding) != self.crop_padding or not 0 <= self.crop_padding < 24:
+            raise ValueError(f"crop_padding must be a whole number of pixels in 0..23, got {self.crop_padding}")
+        if not 0 <= self.erasing <= 1:
+            raise ValueError(f"erasing is a probability in [0, 1], got {self.erasing}")
+
+    def to_dict(self) -> dict:
+        """The settings as a dict; the added transforms only when switched on, so
+        a setting made before they existed keeps its run name."""
+        values = asdict(self)
+        return {k: v for k, v in values.items() if k not in self.ADDED or v != self.ADDED[k]}
 
     def layers(self, seed: int = 0) -> keras.Sequential:
         """Keras preprocessing layers doing this augmentation, seeded.
@@ -414,10 +436,16 @@ class OnlineAugmentation:
         """
         import keras
 
-        flip_seed, rotation_seed, translation_seed, zoom_seed = (
-            int(s) for s in np.random.SeedSequence(seed).generate_state(4)
+        # a SeedSequence's first words do not depend on how many are asked for:
+        # the four original layers draw what they drew before the added two existed
+        flip_seed, rotation_seed, translation_seed, zoom_seed, crop_seed, erasing_seed = (
+            int(s) for s in np.random.SeedSequence(seed).generate_state(6)
         )
         chosen = []
+        if self.crop_padding:
+            from .augmentation_layers import RandomPaddedCrop
+
+            chosen.append(RandomPaddedCrop(self.crop_padding, seed=crop_seed))
         if self.flip:
             chosen.append(keras.layers.RandomFlip("horizontal", seed=flip_seed))
         if self.rotation:
@@ -431,6 +459,10 @@ class OnlineAugmentation:
             ))
         if self.zoom:
             chosen.append(keras.layers.RandomZoom(self.zoom, fill_mode="reflect", seed=zoom_seed))
+        if self.erasing:
+            from .augmentation_layers import RandomErasing
+
+            chosen.append(RandomErasing(self.erasing, seed=erasing_seed))
         return keras.Sequential(chosen or [keras.layers.Identity()], name="online_augmentation")
 
     def table(self) -> pd.DataFrame:
@@ -449,4 +481,10 @@ class OnlineAugmentation:
             ),
             ("Zoom", f"±{self.zoom:g} of the size", f"RandomZoom({self.zoom:g})"),
         ]
+        if self.crop_padding:
+            rows.insert(0, ("Random crop with padding", f"±{self.crop_padding} px (mirrored border)",
+                            f"RandomPaddedCrop({self.crop_padding})"))
+        if self.erasing:
+            rows.append(("Random erasing", f"probability {self.erasing:g}, 2-25% of the face",
+                         f"RandomErasing({self.erasing:g})"))
         return pd.DataFrame(rows, columns=["transform", "range", "Keras layer"]).set_index("transform")

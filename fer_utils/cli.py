@@ -80,17 +80,17 @@ def train(args) -> int:
     from .training import train as train_model
 
     profile = active_profile(args.profile)
+    model, settings = _recipe_settings(args, profile)
     dataset = profile.sample(load_dataset(args.data))
-    settings = {"seed": args.seed}
-    if args.epochs is not None:
-        settings["epochs"] = args.epochs
+    settings["seed"] = args.seed
     if args.batch_size is not None:
         settings["batch_size"] = args.batch_size
-    run = train_model(args.model, dataset, profile=profile, verbose=args.verbose, **settings)
+    run = train_model(model, dataset, profile=profile, verbose=args.verbose, **settings)
     how = "loaded a finished run" if run.from_cache else (
         f"resumed after epoch {run.resumed_at}" if run.resumed_at else "trained"
     )
-    print(f"{args.model} on {dataset.caption}, profile {profile.name}: {how}")
+    print(f"{model}{f' (recipe {args.recipe})' if args.recipe else ''} on {dataset.caption}, "
+          f"profile {profile.name}: {how}")
     print(f"run folder: {run.directory}")
     print(f"epochs: {len(run.history)}, best epoch {run.best_epoch}, replicas {run.replicas}, "
           f"held-out blur {run.input_blur} px")
@@ -98,6 +98,22 @@ def train(args) -> int:
         if split in set(dataset.splits):
             print(f"{split} accuracy: {run.accuracy(dataset, split):.4f}")
     return 0
+
+
+def _recipe_settings(args, profile) -> tuple[str, dict]:
+    """The network and engine settings that ``train``'s MODEL, ``--recipe`` and
+    ``--epochs`` ask for (a recipe's own network when MODEL is left out)."""
+    if args.recipe is None:
+        if args.model is None:
+            raise ValueError("name a network (see the models command) or a recipe (--recipe)")
+        return args.model, {} if args.epochs is None else {"epochs": args.epochs}
+    from .recipes import get_recipe
+
+    recipe = get_recipe(args.recipe)
+    settings = recipe.training_settings(profile, epochs=args.epochs)
+    if args.model is not None and args.model != recipe.model:
+        settings.pop("model_options", None)  # they belong to the recipe's network
+    return args.model or recipe.model, settings
 
 
 def evaluate(args) -> int:
@@ -132,10 +148,11 @@ def evaluate(args) -> int:
     images, labels = dataset.arrays(args.split)
     if not len(labels):
         raise ValueError(f"{dataset.caption} has no {args.split} images")
-    model, source = _model_to_evaluate(args.model, dataset, profile, verbose=0 if args.json else None)
+    model, source = _model_to_evaluate(args, dataset, profile, verbose=0 if args.json else None)
     probabilities = predict_probabilities(model, images, tta=args.tta)
     summary = {
-        "model": args.model, "source": str(source), "dataset": dataset.caption, "synthetic": dataset.synthetic,
+        "model": args.model or f"recipe {args.recipe}", "source": str(source), "dataset": dataset.caption,
+        "synthetic": dataset.synthetic,
         "profile": profile.name, "split": args.split, "tta": args.tta, **metrics_summary(labels, probabilities),
     }
     if args.json:
@@ -144,7 +161,7 @@ def evaluate(args) -> int:
     predicted = probabilities.argmax(axis=1)
     low, high = summary["accuracy_ci"]
     f1_low, f1_high = summary["macro_f1_ci"]
-    print(f"{args.model} ({source}) on {dataset.caption}, profile {profile.name}")
+    print(f"{args.model or f'recipe {args.recipe}'} ({source}) on {dataset.caption}, profile {profile.name}")
     print(f"{args.split}: {len(labels):,} faces{', test-time augmentation' if args.tta else ''}")
     print(f"accuracy: {summary['accuracy']:.4f} (95% CI {low:.4f}-{high:.4f}); "
           f"humans: {HUMAN_ACCURACY:.0%} ± {HUMAN_ACCURACY_SPREAD:.0%}")
@@ -156,14 +173,16 @@ def evaluate(args) -> int:
     return 0
 
 
-def _model_to_evaluate(model: str, dataset, profile, verbose: int | None):
+def _model_to_evaluate(args, dataset, profile, verbose: int | None):
     """The network ``evaluate`` scores and the ``.keras`` file it comes from."""
     from .models import MODELS
 
-    if model in MODELS:
+    model = args.model
+    if model is None or model in MODELS or args.recipe:
         from .training import train as train_model
 
-        run = train_model(model, dataset, profile=profile, verbose=verbose)
+        name, settings = _recipe_settings(args, profile)
+        run = train_model(name, dataset, profile=profile, verbose=verbose, **settings)
         return run.model, run.directory / "model.keras"
     path = Path(model)
     if path.suffix != ".keras":
@@ -314,7 +333,9 @@ def build_parser() -> argparse.ArgumentParser:
     models_parser.set_defaults(run=models)
 
     train_parser = commands.add_parser("train", help="train a network (resumes an interrupted run)")
-    train_parser.add_argument("model", help="a name listed by the models command")
+    train_parser.add_argument("model", nargs="?", help="a name listed by the models command (default: the recipe's)")
+    train_parser.add_argument("--recipe", help="a named training recipe: cpu_2h (2-core CPU), full_gpu (GPU); "
+                                               "see fer_utils.recipes")
     train_parser.add_argument("--data", help="dataset CSV or folder (default: $FER_DATA, data/)")
     train_parser.add_argument("--profile", help="smoke, default or full (default: $FER_PROFILE)")
     train_parser.add_argument("--epochs", type=int, help="most epochs (default: the profile's)")
@@ -324,7 +345,11 @@ def build_parser() -> argparse.ArgumentParser:
     train_parser.set_defaults(run=train)
 
     evaluate_parser = commands.add_parser("evaluate", help="score a network: accuracy, F1, calibration, confusions")
-    evaluate_parser.add_argument("model", help="a name listed by the models command, or a .keras file")
+    evaluate_parser.add_argument("model", nargs="?", help="a name listed by the models command, or a .keras file "
+                                                          "(default: the recipe's network)")
+    evaluate_parser.add_argument("--recipe", help="score the run train --recipe makes (same --profile, --epochs)")
+    evaluate_parser.add_argument("--epochs", type=int, help="the epochs train was given (default: the profile's "
+                                                            "or the recipe's)")
     evaluate_parser.add_argument("--split", choices=("validation", "test"), default="test",
                                  help="PublicTest (validation) or PrivateTest (test, the default)")
     evaluate_parser.add_argument("--data", help="dataset CSV or folder (default: $FER_DATA, data/)")

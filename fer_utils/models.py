@@ -20,7 +20,7 @@ import keras
 import pandas as pd
 
 from .network_parts import INPUT_SHAPE, EmotionProbabilities, emotions, label_names, pixels
-from .networks import lc2fer, plain, transfer, xception
+from .networks import lc2fer, plain, resnet, transfer, xception
 from .random_architectures import random_residual
 
 __all__ = [
@@ -89,6 +89,7 @@ MODELS: dict[str, Callable[..., keras.Model]] = {
     "feed_forward": plain.feed_forward,
     "resnet_transfer": transfer.resnet_transfer,
     "random_residual": random_residual,
+    "compact_resnet": resnet.compact_resnet,
 }
 """Every network ``train`` accepts, by the name the command line uses. Each builder
 takes ``input_blur`` and ``name`` and, with its defaults, the (48, 48, 1) faces."""

@@ -47,8 +47,10 @@ class EmotionProbabilities(keras.layers.Layer):
 
 
 def label_names(model: keras.Model) -> tuple[str, ...]:
-    """The emotion each output of a model built here stands for."""
-    return model.get_layer("emotion").labels
+    """The emotion each output of a model built here stands for (for the built-in-layers
+    copy that :mod:`fer_utils.reference` publishes, whose ``Softmax`` carries no names:
+    :data:`~fer_utils.labels.EMOTIONS`, the order every network of the package uses)."""
+    return tuple(getattr(model.get_layer("emotion"), "labels", EMOTIONS))
 
 
 def pixels(

@@ -4,8 +4,11 @@ Images stay uint8 in memory and are turned into float batches of raw 0-255
 pixels shaped (B, 48, 48, 1); the models rescale inside themselves, so a saved
 model accepts the same raw pixels. For training the pipeline shuffles with the
 seed and the epoch number, can rebalance the classes by oversampling, yields
-only full batches and applies online augmentation to whole batches.
-Validation and test batches are never shuffled, resampled or augmented.
+only full batches and applies online augmentation to whole batches; it can
+also replace each label by a soft target (label smoothing, mixup; see
+:func:`soft_targets` and :func:`mix_batch`), which the validation batches then
+match with exact one-hot targets. Validation and test batches are never
+shuffled, resampled or augmented.
 
 Full batches are not cosmetic: TensorFlow 2.21 with oneDNN has aborted with
 heap corruption on a last, partial training batch (see the design notes), so a
@@ -21,6 +24,7 @@ import tensorflow as tf
 
 from .augmentation import OnlineAugmentation
 from .imbalance import oversample_indices
+from .labels import NUM_CLASSES
 
 AUTOTUNE = tf.data.AUTOTUNE
 
@@ -45,6 +49,8 @@ def training_pipeline(
     oversample: bool = False,
     epochs: int = 1,
     first_epoch: int = 0,
+    label_smoothing: float = 0.0,
+    mixup: float = 0.0,
 ) -> tf.data.Dataset:
     """``epochs`` epochs of shuffled (or class-balanced) full batches, augmented on the fly when asked.
 
@@ -53,8 +59,17 @@ def training_pipeline(
     on from epoch 0, so a run resumed at epoch ``first_epoch`` sees exactly the
     batches an uninterrupted run would. Augmentation draws continue from the
     seed of the pipeline instead, so they are reproducible for a whole run.
+
+    With ``label_smoothing`` or ``mixup`` above 0 the labels become soft
+    targets, rows of 7 probabilities (:func:`soft_targets`), and ``mixup`` is
+    the alpha of the Beta distribution that blends each augmented face with
+    another face of its batch (:func:`mix_batch`); its draws depend only on
+    the seed and the batch's number in the run, so a resumed run mixes as an
+    uninterrupted one does.
     """
     _check(images, labels, batch_size, full_batches=True)
+    if not 0 <= label_smoothing < 1 or mixup < 0:
+        raise ValueError(f"label_smoothing must be in [0, 1) and mixup >= 0, got {label_smoothing} and {mixup}")
     per_epoch = len(labels) // batch_size * batch_size
 
     def epoch_orders():
@@ -77,14 +92,57 @@ def training_pipeline(
         augment = augmentation.layers(seed)
         # sequential map: the augmentation layers draw from one seeded generator
         batches = batches.map(lambda x, y: (augment(x, training=True), y))
+    if label_smoothing or mixup:
+        batches = batches.map(lambda x, y: (x, soft_targets(y, label_smoothing)), num_parallel_calls=AUTOTUNE)
+    if mixup:
+        first_batch = first_epoch * (per_epoch // batch_size)
+        batches = batches.enumerate(start=first_batch).map(
+            lambda number, batch: mix_batch(*batch, alpha=mixup, seed=(seed, number)), num_parallel_calls=AUTOTUNE
+        )
     return batches.prefetch(AUTOTUNE).with_options(_options())
 
 
-def evaluation_pipeline(images: np.ndarray, labels: np.ndarray, *, batch_size: int) -> tf.data.Dataset:
-    """Every image once, in order, untouched: for validation, testing and prediction."""
+def soft_targets(labels, label_smoothing: float = 0.0) -> tf.Tensor:
+    """Integer labels as rows of 7 target probabilities: one-hot, and with
+    ``label_smoothing`` ε each row becomes ``(1 - ε) * one_hot + ε / 7``.
+
+    Smoothing tells the network that a label is right with probability
+    ``1 - ε + ε/7`` rather than certainly, which suits FER-2013, whose labels
+    people dispute about a third of the time; it keeps the network from
+    pushing its scores without bound to reach probability 1.
+    """
+    one_hot = tf.one_hot(tf.cast(labels, tf.int32), NUM_CLASSES, dtype=tf.float32)
+    return one_hot * (1.0 - label_smoothing) + label_smoothing / NUM_CLASSES
+
+
+def mix_batch(images, targets, alpha: float, seed) -> tuple[tf.Tensor, tf.Tensor]:
+    """Mixup (Zhang et al., 2018) within a batch: face ``i`` becomes
+    ``λ_i * face_i + (1 - λ_i) * face_(i-1)`` (the batch is already in random
+    order, so its neighbour is a random partner) and its target the same blend
+    of the two targets; each ``λ_i`` is drawn from Beta(alpha, alpha). Rows of
+    targets that sum to 1 still do. ``seed`` is a pair of integers (a stateless
+    draw: the same seed gives the same blend)."""
+    seed = tf.stack([tf.cast(part, tf.int64) for part in seed])
+    shape = tf.shape(images)[:1]
+    first = tf.random.stateless_gamma(shape, seed=seed, alpha=alpha)
+    second = tf.random.stateless_gamma(shape, seed=seed + [0, 1_000_003], alpha=alpha)
+    weight = first / (first + second)
+    blend = lambda a: weight[:, None] * a + (1.0 - weight[:, None]) * tf.roll(a, 1, axis=0)  # noqa: E731
+    flat = tf.reshape(images, [shape[0], -1])
+    return tf.reshape(blend(flat), tf.shape(images)), blend(tf.cast(targets, tf.float32))
+
+
+def evaluation_pipeline(
+    images: np.ndarray, labels: np.ndarray, *, batch_size: int, one_hot: bool = False
+) -> tf.data.Dataset:
+    """Every image once, in order, untouched: for validation, testing and prediction.
+    ``one_hot``: labels as exact one-hot rows, to match a training stream of soft targets."""
     _check(images, labels, batch_size, full_batches=False)
     batches = tf.data.Dataset.from_tensor_slices((images, labels)).batch(batch_size)
-    return batches.map(_as_float_batch, num_parallel_calls=AUTOTUNE).prefetch(AUTOTUNE).with_options(_options())
+    batches = batches.map(_as_float_batch, num_parallel_calls=AUTOTUNE)
+    if one_hot:
+        batches = batches.map(lambda x, y: (x, soft_targets(y)), num_parallel_calls=AUTOTUNE)
+    return batches.prefetch(AUTOTUNE).with_options(_options())
 
 
 def _check(images: np.ndarray, labels: np.ndarray, batch_size: int, full_batches: bool) -> None:

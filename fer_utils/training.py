@@ -2,10 +2,13 @@
 
 ``train("baseline_cnn", dataset, profile=PROFILE)`` builds the network, the
 ``tf.data`` input (:mod:`fer_utils.pipeline`), optional class weights and
-online augmentation, compiles it with Adam, and fits it with early stopping on
-``val_loss`` and a best-model checkpoint. Every run keeps its files in one
-folder of the artifacts directory (``artifacts/run-<model>-<key>/``), the key
-made of the data, the profile and every setting (:class:`TrainingConfig`):
+online augmentation, compiles it with Adam (or AdamW, or SGD with Nesterov
+momentum, at a constant rate or on a warm-up-and-cosine or one-cycle schedule,
+with label smoothing or mixup: the ingredients of :mod:`fer_utils.recipes`),
+and fits it with early stopping on ``val_loss`` and a best-model checkpoint.
+Every run keeps its files in one folder of the artifacts directory
+(``artifacts/run-<model>-<key>/``), the key made of the data, the profile and
+every setting (:class:`TrainingConfig`):
 
 * ``config.json``: the settings, and what was measured from the data (the
   held-out blur width);
@@ -53,6 +56,11 @@ from .sharpness import matching_blur
 
 LOSSES = ("cross_entropy", "focal")
 PRECISIONS = ("float32", "mixed_bfloat16")
+OPTIMIZERS = ("adam", "adamw", "sgd_nesterov")
+SCHEDULES = ("constant", "cosine", "one_cycle")
+NESTEROV_MOMENTUM = 0.9
+ONE_CYCLE_DIVISOR = 25.0
+"""A one-cycle schedule starts at the peak rate over this and ends at it over this times 1e4 (fastai's defaults)."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,29 @@ class TrainingConfig:
     baseline faster (benchmarks/training_speed.py), and Keras' default, "auto",
     would switch it on."""
     seed: int = 0
+    optimizer: str = "adam"
+    """``"adam"``, ``"adamw"`` (decoupled ``weight_decay``, which it needs) or
+    ``"sgd_nesterov"`` (momentum 0.9, Nesterov)."""
+    weight_decay: float = 0.0
+    """Decoupled weight decay (Keras applies it to every weight, batch-norm scales included)."""
+    schedule: str = "constant"
+    """The learning rate over the run: ``"constant"`` (``learning_rate``), ``"cosine"``
+    (linear warm-up to ``learning_rate``, then a cosine to 0) or ``"one_cycle"``
+    (see :class:`LearningRateCurve`); both schedules span ``epochs``."""
+    warmup_epochs: float = 0.0
+    """Epochs of the schedule's rise to ``learning_rate``."""
+    label_smoothing: float = 0.0
+    """Train on soft targets ``(1 - ε) one_hot + ε / 7`` (:func:`fer_utils.pipeline.soft_targets`)."""
+    mixup: float = 0.0
+    """Alpha of mixup's Beta distribution (:func:`fer_utils.pipeline.mix_batch`); 0: off."""
+
+    ADDED = {
+        "optimizer": "adam", "weight_decay": 0.0, "schedule": "constant", "warmup_epochs": 0.0,
+        "label_smoothing": 0.0, "mixup": 0.0,
+    }
+    """Fields added after runs were first cached, with the values that leave them
+    out of :meth:`to_dict`: a run's key (its folder's name) is made from that
+    dict, so every configuration that existed before keeps its folder."""
 
     def __post_init__(self):
         if self.model not in MODELS:
@@ -93,9 +124,32 @@ class TrainingConfig:
             raise ValueError(f"class_weighting must be None or 'balanced', got {self.class_weighting!r}")
         if self.epochs < 1 or self.batch_size < 1:
             raise ValueError(f"epochs and batch_size must be positive, got {self.epochs} and {self.batch_size}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}")
+        if self.weight_decay < 0 or (self.optimizer == "adamw" and not self.weight_decay):
+            raise ValueError(f"weight_decay must be >= 0, and > 0 for adamw; got {self.weight_decay}")
+        if not 0 <= self.warmup_epochs < self.epochs and self.schedule != "constant":
+            raise ValueError(f"warmup_epochs must be in [0, epochs), got {self.warmup_epochs} of {self.epochs}")
+        if not 0 <= self.label_smoothing < 1 or self.mixup < 0:
+            raise ValueError(f"label_smoothing must be in [0, 1) and mixup >= 0, "
+                             f"got {self.label_smoothing} and {self.mixup}")
+        if self.soft_targets and self.loss != "cross_entropy":
+            raise ValueError(f"label smoothing and mixup need the cross-entropy loss, not {self.loss!r}")
+
+    @property
+    def soft_targets(self) -> bool:
+        """Whether training uses soft targets (label smoothing or mixup) instead of integer labels."""
+        return bool(self.label_smoothing or self.mixup)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """Every setting as plain values (the augmentation as its own dict); the
+        :data:`ADDED` fields only where they differ from their defaults."""
+        values = asdict(self)
+        if self.augmentation is not None:
+            values["augmentation"] = self.augmentation.to_dict()
+        return {k: v for k, v in values.items() if k not in self.ADDED or v != self.ADDED[k]}
 
 
 @dataclass
@@ -194,12 +248,13 @@ def _fit(config: TrainingConfig, dataset: FaceDataset, directory: Path, state: d
         replace_atomically(directory / "config.json", lambda path: _write_json(
             path, {**config.to_dict(), "input_blur": input_blur, "dataset": dataset.caption}
         ))
+    steps_per_epoch = len(train_labels) // global_batch
     with strategy.scope():
         if state["last_checkpoint"]:
             model = keras.models.load_model(directory / state["last_checkpoint"])
         else:
             keras.utils.set_random_seed(config.seed)
-            model = compiled_model(config, state["input_blur"])
+            model = compiled_model(config, state["input_blur"], steps_per_epoch=steps_per_epoch)
     early_stopping = (
         _ResumableEarlyStopping(config.patience, state["early_stopping"]) if config.patience is not None else None
     )
@@ -211,11 +266,14 @@ def _fit(config: TrainingConfig, dataset: FaceDataset, directory: Path, state: d
             train_images, train_labels, batch_size=global_batch, seed=config.seed,
             augmentation=config.augmentation, oversample=config.oversample,
             epochs=config.epochs - start, first_epoch=start,
+            label_smoothing=config.label_smoothing, mixup=config.mixup,
         )
         model.fit(
             train_stream,
-            validation_data=evaluation_pipeline(*dataset.arrays("validation"), batch_size=global_batch),
-            epochs=config.epochs, initial_epoch=start, steps_per_epoch=len(train_labels) // global_batch,
+            validation_data=evaluation_pipeline(
+                *dataset.arrays("validation"), batch_size=global_batch, one_hot=config.soft_targets
+            ),
+            epochs=config.epochs, initial_epoch=start, steps_per_epoch=steps_per_epoch,
             class_weight=class_weights(train_labels) if config.class_weighting else None,
             callbacks=[early_stopping, recorder] if early_stopping else [recorder],
             shuffle=False,  # the training pipeline orders each epoch itself
@@ -232,22 +290,96 @@ def _fit(config: TrainingConfig, dataset: FaceDataset, directory: Path, state: d
     )
 
 
-def compiled_model(config: TrainingConfig, input_blur: float = 0.0) -> keras.Model:
+def compiled_model(config: TrainingConfig, input_blur: float = 0.0, steps_per_epoch: int | None = None) -> keras.Model:
     """The network of ``config``, built under its precision and compiled as the engine
-    compiles it (also what the speed benchmarks time)."""
+    compiles it (also what the speed benchmarks time). A learning-rate schedule
+    needs ``steps_per_epoch`` (optimiser steps in an epoch) to know its length."""
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy(config.precision)
     try:
         model = build_model(config.model, input_blur=input_blur, **config.model_options)
     finally:
         keras.config.set_dtype_policy(previous)
+    if config.soft_targets:
+        loss = "categorical_crossentropy"  # rows of target probabilities; "accuracy" then compares argmaxes
+    else:
+        loss = focal_loss() if config.loss == "focal" else "sparse_categorical_crossentropy"
     model.compile(
-        optimizer=keras.optimizers.Adam(config.learning_rate),
-        loss=focal_loss() if config.loss == "focal" else "sparse_categorical_crossentropy",
+        optimizer=make_optimizer(config, steps_per_epoch),
+        loss=loss,
         metrics=["accuracy"],
         jit_compile=config.jit_compile,
     )
     return model
+
+
+def make_optimizer(config: TrainingConfig, steps_per_epoch: int | None = None) -> keras.optimizers.Optimizer:
+    """The optimiser of ``config`` with its learning rate or schedule (:func:`learning_rate_curve`)."""
+    rate = learning_rate_curve(config, steps_per_epoch)
+    decay = config.weight_decay or None
+    if config.optimizer == "sgd_nesterov":
+        return keras.optimizers.SGD(rate, momentum=NESTEROV_MOMENTUM, nesterov=True, weight_decay=decay)
+    if config.optimizer == "adamw":
+        return keras.optimizers.AdamW(rate, weight_decay=config.weight_decay)
+    return keras.optimizers.Adam(rate, weight_decay=decay)
+
+
+def learning_rate_curve(config: TrainingConfig, steps_per_epoch: int | None = None):
+    """``config.learning_rate`` itself for the constant schedule, else a
+    :class:`LearningRateCurve` over the run's ``epochs * steps_per_epoch`` steps."""
+    if config.schedule == "constant":
+        return config.learning_rate
+    if not steps_per_epoch or steps_per_epoch < 1:
+        raise ValueError(f"the {config.schedule} schedule needs the optimiser steps per epoch, got {steps_per_epoch}")
+    return LearningRateCurve(
+        config.learning_rate, total_steps=config.epochs * steps_per_epoch,
+        warmup_steps=round(config.warmup_epochs * steps_per_epoch), shape=config.schedule,
+    )
+
+
+@keras.saving.register_keras_serializable(package="fer_utils")
+class LearningRateCurve(keras.optimizers.schedules.LearningRateSchedule):
+    """The learning rate at each optimiser step: a rise over ``warmup_steps`` to
+    ``peak``, then a cosine fall until ``total_steps`` (and flat after it).
+
+    * ``"cosine"``: the rise is linear from ``peak / warmup_steps`` (the first
+      step) to ``peak``; the fall ends at 0 (Loshchilov and Hutter's cosine
+      annealing, with the warm-up large batches and Adam-type optimisers like).
+    * ``"one_cycle"``: Smith's one cycle as fastai runs it: a half-cosine rise
+      from ``peak / 25`` to ``peak``, then a half-cosine fall to ``peak / 25 / 1e4``;
+      with a rise of about 30% of the run, high rates early explore and the long
+      fall settles.
+
+    A rate that depends only on the step survives an interrupted run: the step
+    count is saved with the optimiser, so a resumed run continues the curve.
+    """
+
+    def __init__(self, peak: float, total_steps: int, warmup_steps: int = 0, shape: str = "cosine"):
+        if shape not in SCHEDULES[1:]:
+            raise ValueError(f"shape must be one of {', '.join(SCHEDULES[1:])}, got {shape!r}")
+        if peak <= 0 or total_steps < 1 or not 0 <= warmup_steps < total_steps:
+            raise ValueError(f"need peak > 0 and 0 <= warmup_steps < total_steps, "
+                             f"got {peak}, {warmup_steps}, {total_steps}")
+        self.peak, self.total_steps, self.warmup_steps = float(peak), int(total_steps), int(warmup_steps)
+        self.shape = shape
+
+    def __call__(self, step):
+        ops = keras.ops
+        step = ops.cast(step, "float32")
+        warmup, total = float(self.warmup_steps), float(self.total_steps)
+        if self.shape == "one_cycle":
+            start, end = self.peak / ONE_CYCLE_DIVISOR, self.peak / ONE_CYCLE_DIVISOR / 1e4
+            rise = start + (self.peak - start) * 0.5 * (1.0 - ops.cos(math.pi * step / max(warmup, 1.0)))
+        else:
+            end = 0.0
+            rise = self.peak * (step + 1.0) / max(warmup, 1.0)
+        progress = ops.clip((step - warmup) / max(total - warmup, 1.0), 0.0, 1.0)
+        fall = end + (self.peak - end) * 0.5 * (1.0 + ops.cos(math.pi * progress))
+        return ops.where(step < warmup, rise, fall)
+
+    def get_config(self):
+        return {"peak": self.peak, "total_steps": self.total_steps, "warmup_steps": self.warmup_steps,
+                "shape": self.shape}
 
 
 class _ResumableEarlyStopping(keras.callbacks.EarlyStopping):

@@ -8,7 +8,9 @@
 * :mod:`~fer_utils.networks.plain`: seed 004's six-convolution CNN and its
   feed-forward baseline;
 * :mod:`~fer_utils.networks.transfer`: a Keras application backbone (ResNet50V2 by
-  default) for transfer learning (seed 004), with weights from a local file.
+  default) for transfer learning (seed 004), with weights from a local file;
+* :mod:`~fer_utils.networks.resnet`: a compact ResNet sized for a 2-core CPU,
+  the network of the training recipes (:mod:`fer_utils.recipes`).
 
 Ensembles of trained networks are in :mod:`fer_utils.ensembles`. Every builder
 follows :mod:`fer_utils.network_parts`: raw 0-255 pixels in, an

@@ -1,8 +1,11 @@
 """The reference model that ships inside the package, and how a training run becomes it.
 
 ``model.keras`` holds the network without optimizer state (only what predicting
-needs), ``card.json`` and ``card.md`` say how it was trained and how well it
-does: the training command, the data and its digest, the dates, the wall time,
+needs), written with built-in Keras layers only (:mod:`fer_utils.reference.plain`),
+so ``keras.models.load_model`` opens it in safe mode without this package; it
+takes raw 0-255 grey faces (48, 48, 1) and outputs the probabilities of the
+seven emotions in :data:`fer_utils.labels.EMOTIONS`' order. ``card.json`` and
+``card.md`` say how it was trained and how well it does: the training command, the data and its digest, the dates, the wall time,
 the machine, and accuracy, macro-F1 and recall per emotion on PublicTest and
 PrivateTest. ``fer-utils predict`` loads it, so reading the faces in a photo
 needs no dataset and no training.
@@ -11,7 +14,8 @@ To replace it with a better run of the training engine::
 
     python -m fer_utils.reference artifacts/run-<model>-<key> [--data PATH]
 
-which scores the run on the data it was trained on and rewrites the three files.
+which scores the run on the data it was trained on and rewrites the three files;
+``benchmarks/reference_accuracy.py`` re-measures the shipped file with plain Keras.
 """
 
 from __future__ import annotations
@@ -21,18 +25,24 @@ import json
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
+
 FOLDER = Path(__file__).resolve().parent
 NAME = "reference"
 """What ``--model`` calls the shipped model."""
 MODEL_FILE, CARD_FILE, CARD_MARKDOWN = "model.keras", "card.json", "card.md"
 CLI_SETTINGS = ("epochs", "batch_size", "seed")
+PLAIN_TOLERANCE = 1e-5
+"""Largest difference in any probability allowed between the trained network and
+its built-in-layers copy (float32 sums in another order differ by about 1e-7)."""
 """The training settings the ``train`` command takes as options (besides the profile)."""
 
 
 def load_model(path=None):
     """A saved network of this package, ready to predict: the shipped reference
     model, or the ``.keras`` file at ``path``. Importing :mod:`fer_utils.network_parts`
-    registers the package's own layers, which ``keras.models.load_model`` needs."""
+    registers the package's own layers, which ``keras.models.load_model`` needs for
+    the engine's runs (the shipped model needs none)."""
     import keras
 
     from .. import network_parts  # noqa: F401  (registers the custom layers)
@@ -65,10 +75,16 @@ def training_command(settings: dict, profile: str | None) -> str:
     """The command that trains a run with ``settings`` (its ``config.json``) in
     ``profile``: the ``train`` command where its options suffice, else the
     call of :func:`fer_utils.training.train`."""
+    from ..profiles import PROFILES
+    from ..recipes import matching_recipe
     from ..training import TrainingConfig
 
     model = settings["model"]
-    defaults = TrainingConfig(model=model).to_dict()
+    recipe = matching_recipe(settings, PROFILES[profile] if profile else None)
+    if recipe is not None and profile:
+        return (f"fer-utils train --recipe {recipe.name} --profile {profile} --epochs {settings['epochs']} "
+                f"--batch-size {settings['batch_size']} --seed {settings['seed']}")
+    defaults = {**TrainingConfig.ADDED, **TrainingConfig(model=model).to_dict()}  # every setting
     others = {k: v for k, v in settings.items() if k in defaults and k != "model"
               and k not in CLI_SETTINGS and v != defaults[k]}
     if profile and not others:
@@ -76,8 +92,10 @@ def training_command(settings: dict, profile: str | None) -> str:
                 f"--batch-size {settings['batch_size']} --seed {settings['seed']}")
     arguments = {**{k: settings[k] for k in CLI_SETTINGS}, **others}
     chosen = f", profile=PROFILES[{profile!r}]" if profile else ""
+    shown = {k: f"OnlineAugmentation(**{v!r})" if k == "augmentation" and isinstance(v, dict) else repr(v)
+             for k, v in arguments.items()}
     return f"fer_utils.training.train({model!r}, dataset{chosen}, " + \
-        ", ".join(f"{k}={v!r}" for k, v in arguments.items()) + ")"
+        ", ".join(f"{k}={v}" for k, v in shown.items()) + ")"
 
 
 def run_profile(run: Path, settings: dict, dataset) -> tuple[str | None, object]:
@@ -112,6 +130,7 @@ def publish(run, data=None, folder: Path = FOLDER) -> dict:
     from ..evaluation import metrics_summary, predict_probabilities
     from ..labels import DISPLAY_NAMES
     from ..report import environment
+    from .plain import plain_keras_model
 
     run = Path(run)
     state_file, settings_file = run / "state.json", run / "config.json"
@@ -126,7 +145,14 @@ def publish(run, data=None, folder: Path = FOLDER) -> dict:
         raise ValueError("no dataset found: a reference model is scored on real data (pass --data or set FER_DATA)")
     profile, dataset = run_profile(run, settings, dataset)
 
-    model = load_model(run / MODEL_FILE)
+    trained = load_model(run / MODEL_FILE)
+    model = plain_keras_model(trained)
+    images, _ = dataset.arrays("validation")
+    sample = images[:256]
+    difference = float(np.abs(predict_probabilities(model, sample) - predict_probabilities(trained, sample)).max())
+    if difference > PLAIN_TOLERANCE:
+        raise ValueError(f"{run}: the built-in-layers copy differs from the trained network by {difference:.2g} "
+                         f"(more than {PLAIN_TOLERANCE:g}) in a probability")
     scores = {}
     for split in ("validation", "test"):
         images, labels = dataset.arrays(split)
@@ -139,13 +165,14 @@ def publish(run, data=None, folder: Path = FOLDER) -> dict:
         }
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    model.save(folder / MODEL_FILE)  # loaded without compiling: no optimizer state
+    model.save(folder / MODEL_FILE)  # never compiled: no optimizer state
     env = environment()
     history = state["history"]
     finished = datetime.fromtimestamp(state_file.stat().st_mtime)
     record = {
         "model": settings["model"],
-        "parameters": int(model.count_params()),
+        "parameters": int(trained.count_params()),
+        "loads_with": "keras.models.load_model(path): built-in Keras layers only, safe mode, no fer_utils",
         "input": "grey faces {}x{}, raw 0-255 pixels".format(*model.input_shape[1:3]),
         "labels": list(DISPLAY_NAMES),
         "file": MODEL_FILE,
@@ -193,8 +220,10 @@ def card_markdown(record: dict) -> str:
         f"| hardware | {record['hardware']} |",
         f"| software | " + ", ".join(f"{k} {v}" for k, v in record["software"].items()) + " |",
         f"| published | {record['published']}, from `{record['run']}` |", "",
-        "Open it with `fer_utils.reference.load_model()`, or with `keras.models.load_model` after "
-        "`import fer_utils.network_parts`, which registers the package's own layers.", "",
+        "It uses built-in Keras layers only: open it with plain `keras.models.load_model(path)` (safe mode, "
+        "no `fer_utils` needed) or `fer_utils.reference.load_model()`. Input: raw 0-255 grey faces "
+        "(n, 48, 48, 1); output: the probabilities of the emotions below, in this order: "
+        + ", ".join(record["labels"]) + ".", "",
         "| split | faces | accuracy (95% CI) | macro-F1 (95% CI) |", "|:--|--:|:--|:--|",
     ]
     for split, s in record["scores"].items():
