@@ -189,9 +189,9 @@ def _model_to_evaluate(args, dataset, profile, verbose: int | None):
         raise ValueError(f"{model!r} is neither a network name ({', '.join(MODELS)}) nor a .keras file")
     if not path.is_file():
         raise FileNotFoundError(f"no model file {path}")
-    import keras
+    from .reference import load_model  # registers the package's layers first
 
-    return keras.models.load_model(path), path
+    return load_model(path), path
 
 
 def predict(args) -> int:

@@ -254,6 +254,8 @@ ADDITIONS: dict[str, Callable[[dict], dict | None]] = {
 test-time augmentation is scored, not trained (:func:`ablation`'s ``tta``)."""
 
 FULL = "full recipe"
+SCORED_SPLITS = (("PublicTest", "validation"), ("PrivateTest", "test"))
+"""How the tables name the splits they score, and the dataset's names for them."""
 
 
 def ablation_variants(recipe: str | Recipe, profile: Profile | None = None, epochs: int | None = None,
@@ -303,13 +305,12 @@ def ablation(recipe: str | Recipe, dataset: FaceDataset, profile: Profile | None
             log(f"{name}: {settings['epochs']} epochs")
         run = _train_variant(recipe, dataset, profile, settings, verbose)
         full_run = run if name == FULL else full_run
-        rows[name] = {split: run.accuracy(dataset, key) for split, key in
-                      (("PublicTest accuracy", "validation"), ("PrivateTest accuracy", "test"))}
+        rows[name] = {f"{split} accuracy": run.accuracy(dataset, key) for split, key in SCORED_SPLITS}
         minutes[name] = float(run.history["seconds"].sum() / 60)
     if tta:
-        for split, key in (("PublicTest accuracy", "validation"), ("PrivateTest accuracy", "test")):
+        for split, key in SCORED_SPLITS:
             images, labels = dataset.arrays(key)
-            rows.setdefault("+ test-time augmentation", {})[split] = float(
+            rows.setdefault("+ test-time augmentation", {})[f"{split} accuracy"] = float(
                 np.mean(predict_probabilities(full_run.model, images, tta=True).argmax(axis=1) == labels)
             )
         minutes["+ test-time augmentation"] = minutes[FULL]
@@ -331,7 +332,7 @@ def ablation_table(accuracies: dict[str, dict[str, float]]) -> pd.DataFrame:
     table = pd.DataFrame.from_dict(accuracies, orient="index")[["PublicTest accuracy", "PrivateTest accuracy"]]
     if FULL not in table.index:
         raise ValueError(f"the ablation needs the {FULL!r} row to compare with")
-    for split in ("PublicTest", "PrivateTest"):
+    for split, _ in SCORED_SPLITS:
         table[f"delta {split}"] = 100 * (table[f"{split} accuracy"] - table.at[FULL, f"{split} accuracy"])
     table.index.name = "ingredient"
     return table
@@ -348,7 +349,7 @@ def recipe_scores(run, dataset: FaceDataset) -> pd.DataFrame:
     rows = {}
     for tta in (False, True):
         row = {}
-        for split, key in (("PublicTest", "validation"), ("PrivateTest", "test")):
+        for split, key in SCORED_SPLITS:
             images, labels = dataset.arrays(key)
             summary = metrics_summary(labels, predict_probabilities(run.model, images, tta=tta), n_resamples=200)
             row[f"{split} accuracy"], row[f"{split} macro-F1"] = summary["accuracy"], summary["macro_f1"]
@@ -363,12 +364,13 @@ def seed_ensemble(runs, dataset: FaceDataset, tta: bool = True) -> tuple[pd.Data
     from .ensembles import compare_ensembles
     from .evaluation import predict_probabilities
 
-    probabilities = {
-        key: [predict_probabilities(run.model, dataset.arrays(key)[0], tta=tta) for run in runs.values()]
-        for key in ("validation", "test")
-    }
-    return compare_ensembles(probabilities["validation"], dataset.arrays("validation")[1],
-                             probabilities["test"], dataset.arrays("test")[1], names=list(runs))
+    (validation_images, validation_labels), (test_images, test_labels) = (
+        dataset.arrays("validation"), dataset.arrays("test"))
+    return compare_ensembles(
+        [predict_probabilities(run.model, validation_images, tta=tta) for run in runs.values()], validation_labels,
+        [predict_probabilities(run.model, test_images, tta=tta) for run in runs.values()], test_labels,
+        names=list(runs),
+    )
 
 
 # --------------------------------------------------------------------------- accuracy against training time
@@ -403,10 +405,11 @@ def time_curve(history: pd.DataFrame, minutes: Iterable[float] = TIME_MARKS) -> 
 
 
 def budget_epochs(minutes: float, epoch_seconds: float) -> int:
-    """Whole epochs of ``epoch_seconds`` that fit ``minutes`` (at least one)."""
-    if minutes <= 0 or epoch_seconds <= 0:
-        raise ValueError(f"need positive minutes and epoch seconds, got {minutes} and {epoch_seconds}")
-    return max(1, math.floor(minutes * 60 / epoch_seconds))
+    """Whole epochs of ``epoch_seconds`` that fit ``minutes``: chapter 8's
+    :func:`fer_utils.comparison.budget_epochs`, at least one and without a cap."""
+    from .comparison import budget_epochs as epochs_that_fit
+
+    return epochs_that_fit(epoch_seconds, minutes, most=math.inf, fewest=1)
 
 
 def budget_curve(recipe: str | Recipe, dataset: FaceDataset, profile: Profile | None = None,
