@@ -10,6 +10,7 @@ start-up.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 import cv2
@@ -100,12 +101,23 @@ def as_faces(images) -> np.ndarray:
 
 def model_outputs(model: keras.Model, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
     """What ``model`` outputs for raw 0-255 faces, fed through the evaluation
-    pipeline (in order, untouched, inference mode): the one place that runs a model."""
+    pipeline (in order, untouched, inference mode): the one place that runs a model.
+
+    Every network traces its own prediction function, so scoring many networks
+    in turn (an ablation, an ensemble) makes TensorFlow warn about "excessive
+    retracing"; here that is expected, and the warning is kept out of the output.
+    """
     from .pipeline import evaluation_pipeline
 
     faces = as_faces(images)
     pipeline = evaluation_pipeline(faces, np.zeros(len(faces), np.int64), batch_size=batch_size)
-    return model.predict(pipeline.map(lambda x, _: x), verbose=0)
+    tensorflow_log = logging.getLogger("tensorflow")
+    level = tensorflow_log.level
+    tensorflow_log.setLevel(logging.ERROR)
+    try:
+        return model.predict(pipeline.map(lambda x, _: x), verbose=0)
+    finally:
+        tensorflow_log.setLevel(level)
 
 
 def tta_views(images: np.ndarray, crop: int = TTA_CROP) -> list[np.ndarray]:

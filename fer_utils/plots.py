@@ -772,7 +772,7 @@ def plot_architecture_bubbles(
 
 def plot_accuracy_vs_time(
     dataset: FaceDataset, histories: dict[str, pd.DataFrame], budgets: pd.DataFrame | None = None,
-    marks=(15, 30, 60, 120), title: str = "Accuracy against training time", name: str = "08_accuracy_vs_time",
+    marks=(15, 30, 60, 120), title: str = "Accuracy against training time", name: str = "10_accuracy_vs_time",
 ) -> plt.Figure:
     """PublicTest accuracy against minutes of training, one line per run, with
     dotted lines at ``marks`` (minutes).

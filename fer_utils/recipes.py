@@ -42,6 +42,7 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Callable, Iterable
+import dataclasses
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -148,6 +149,25 @@ def get_recipe(name: str) -> Recipe:
         return RECIPES[name]
     except KeyError:
         raise ValueError(f"unknown recipe {name!r}; choose one of {', '.join(RECIPES)}") from None
+
+
+def settings_table(recipe: str | Recipe, profile: Profile | None = None) -> pd.DataFrame:
+    """What the recipe sets, one row per engine setting, in the given profile (the
+    network's name first, the augmentation spelt out transform by transform);
+    what it leaves out keeps the engine's default (chapter 5's plain training)."""
+    recipe = get_recipe(recipe) if isinstance(recipe, str) else recipe
+    settings = recipe.training_settings(profile)
+    rows = {"network": recipe.model}
+    for name, value in settings.items():
+        if name == "augmentation" and value is not None:
+            for transform, amount in dataclasses.asdict(value).items():
+                if transform == "rotation":
+                    amount = f"up to {np.degrees(amount):.3g} degrees"
+                rows[f"augmentation: {transform}"] = amount
+        else:
+            rows[name] = value
+    shown = [f"{v:g}" if isinstance(v, float) else str(v) for v in rows.values()]
+    return pd.DataFrame({"value": shown}, index=pd.Index(rows, name="setting"))
 
 
 def train_recipe(recipe: str | Recipe, dataset: FaceDataset, profile: Profile | None = None, model: str | None = None,
@@ -281,11 +301,26 @@ def ablation_variants(recipe: str | Recipe, profile: Profile | None = None, epoc
     return variants
 
 
+def ablation_runs(recipe: str | Recipe, dataset: FaceDataset, profile: Profile | None = None,
+                  epochs: int | None = None, ingredients: Iterable[str] | None = None,
+                  additions: Iterable[str] = ("mixup",), verbose: int | None = 0,
+                  log: Callable[[str], None] | None = None) -> dict:
+    """Train every :func:`ablation_variants` run (the engine caches each, so an
+    interrupted ablation goes on where it stopped): ``{row name: run}``. The runs
+    are ordinary trained networks, ready for an ensemble as well as the table."""
+    recipe = get_recipe(recipe) if isinstance(recipe, str) else recipe
+    runs = {}
+    for name, settings in ablation_variants(recipe, profile, epochs, ingredients, additions).items():
+        if log:
+            log(f"{name}: {settings['epochs']} epochs")
+        runs[name] = _train_variant(recipe, dataset, profile, settings, verbose)
+    return runs
+
+
 def ablation(recipe: str | Recipe, dataset: FaceDataset, profile: Profile | None = None, epochs: int | None = None,
              ingredients: Iterable[str] | None = None, additions: Iterable[str] = ("mixup",), tta: bool = True,
              verbose: int | None = 0, log: Callable[[str], None] | None = None) -> pd.DataFrame:
-    """Train every :func:`ablation_variants` run (the engine caches each, so an
-    interrupted ablation goes on where it stopped) and tabulate it.
+    """The ablation's table over :func:`ablation_runs`.
 
     One row per variant: ``PublicTest accuracy`` and ``PrivateTest accuracy`` of
     the kept epoch, and ``delta PublicTest`` and ``delta PrivateTest``, the
@@ -297,21 +332,15 @@ def ablation(recipe: str | Recipe, dataset: FaceDataset, profile: Profile | None
     """
     from .evaluation import predict_probabilities
 
-    recipe = get_recipe(recipe) if isinstance(recipe, str) else recipe
-    rows, minutes = {}, {}
-    full_run = None
-    for name, settings in ablation_variants(recipe, profile, epochs, ingredients, additions).items():
-        if log:
-            log(f"{name}: {settings['epochs']} epochs")
-        run = _train_variant(recipe, dataset, profile, settings, verbose)
-        full_run = run if name == FULL else full_run
-        rows[name] = {f"{split} accuracy": run.accuracy(dataset, key) for split, key in SCORED_SPLITS}
-        minutes[name] = float(run.history["seconds"].sum() / 60)
+    runs = ablation_runs(recipe, dataset, profile, epochs, ingredients, additions, verbose, log)
+    rows = {name: {f"{split} accuracy": run.accuracy(dataset, key) for split, key in SCORED_SPLITS}
+            for name, run in runs.items()}
+    minutes = {name: float(run.history["seconds"].sum() / 60) for name, run in runs.items()}
     if tta:
         for split, key in SCORED_SPLITS:
             images, labels = dataset.arrays(key)
             rows.setdefault("+ test-time augmentation", {})[f"{split} accuracy"] = float(
-                np.mean(predict_probabilities(full_run.model, images, tta=True).argmax(axis=1) == labels)
+                np.mean(predict_probabilities(runs[FULL].model, images, tta=True).argmax(axis=1) == labels)
             )
         minutes["+ test-time augmentation"] = minutes[FULL]
     table = ablation_table(rows)

@@ -10,6 +10,7 @@ import time
 import cv2
 import keras
 import numpy as np
+import pandas as pd
 import pytest
 import skimage.data
 
@@ -408,6 +409,9 @@ def test_publishing_a_run_writes_a_small_model_and_its_card(tiny_run, tmp_path):
     assert record["scores"]["PrivateTest"]["accuracy"] == pytest.approx(np.mean(original.argmax(1) == labels))
     assert json.loads((tmp_path / "published" / "card.json").read_text()) == record
     assert "`fer-utils train small_cnn" in (tmp_path / "published" / "card.md").read_text()
+    log = pd.read_csv(tmp_path / "published" / "training_log.csv")
+    assert len(log) == record["epochs"] and {"epoch", "val_accuracy", "seconds"} <= set(log.columns)
+    assert log["seconds"].sum() == pytest.approx(record["training_seconds"], abs=0.1)
 
 
 def test_publishing_refuses_runs_it_cannot_vouch_for(tiny_run, tmp_path):

@@ -295,6 +295,17 @@ def test_recipe_settings_follow_the_profile_and_keep_the_warmup_share():
         recipes.get_recipe("fast")
 
 
+def test_the_settings_table_spells_out_every_setting_of_the_profile():
+    table = recipes.settings_table("cpu_2h", PROFILES["smoke"])
+    assert table.index[0] == "network" and table.at["network", "value"] == "compact_resnet"
+    assert table.at["epochs", "value"] == "2" and table.at["optimizer", "value"] == "adamw"
+    assert table.at["augmentation: rotation", "value"] == "up to 10 degrees"
+    assert table.at["augmentation: crop_padding", "value"] == "4" and "augmentation" not in table.index
+    full = recipes.settings_table("full_gpu")
+    assert full.at["epochs", "value"] == "200" and full.at["mixup", "value"] == "0.2"
+    assert "mixup" not in table.index  # cpu_2h leaves it at the engine's default
+
+
 # --------------------------------------------------------------------------- training the recipes
 
 
@@ -356,6 +367,10 @@ def test_a_recipe_run_is_recognised_for_its_card():
 
 def test_the_ablation_table_on_tiny_data(demo):
     table = recipes.ablation(tiny("cpu_2h"), demo, epochs=1, ingredients=["flips"])
+    runs = recipes.ablation_runs(tiny("cpu_2h"), demo, epochs=1, ingredients=["flips"])
+    assert list(runs) == [recipes.FULL, "- flips", "+ mixup"]
+    assert not runs["- flips"].config.augmentation.flip and runs["+ mixup"].config.mixup == 0.2
+    assert table.at["- flips", "PublicTest accuracy"] == runs["- flips"].accuracy(demo, "validation")
     assert list(table.index) == [recipes.FULL, "- flips", "+ mixup", "+ test-time augmentation"]
     assert list(table.columns) == ["PublicTest accuracy", "PrivateTest accuracy", "delta PublicTest",
                                    "delta PrivateTest"]
@@ -385,7 +400,7 @@ def test_budget_curve_and_the_accuracy_time_figure(demo):
     assert budgets["epochs"].tolist() == [1, 2] and budgets["training minutes"].gt(0).all()
     run = recipes.train_recipe(tiny("cpu_2h"), demo, epochs=2)
     figure = plots.plot_accuracy_vs_time(demo, {"cpu_2h (tiny)": run.history}, budgets, marks=(1, 2))
-    assert (plots.figures_dir() / "08_accuracy_vs_time.png").is_file()
+    assert (plots.figures_dir() / "10_accuracy_vs_time.png").is_file()
     assert "synthetic demo data" in figure.texts[-1].get_text()
 
 

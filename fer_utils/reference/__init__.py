@@ -5,16 +5,18 @@ needs), written with built-in Keras layers only (:mod:`fer_utils.reference.plain
 so ``keras.models.load_model`` opens it in safe mode without this package; it
 takes raw 0-255 grey faces (48, 48, 1) and outputs the probabilities of the
 seven emotions in :data:`fer_utils.labels.EMOTIONS`' order. ``card.json`` and
-``card.md`` say how it was trained and how well it does: the training command, the data and its digest, the dates, the wall time,
-the machine, and accuracy, macro-F1 and recall per emotion on PublicTest and
-PrivateTest. ``fer-utils predict`` loads it, so reading the faces in a photo
-needs no dataset and no training.
+``card.md`` say how it was trained and how well it does: the training command,
+the data and its digest, the dates, the wall time, the machine, and accuracy,
+macro-F1 and recall per emotion on PublicTest and PrivateTest;
+``training_log.csv`` is the run's history, one row per epoch (losses,
+accuracies, learning rate, seconds). ``fer-utils predict`` loads it, so reading
+the faces in a photo needs no dataset and no training.
 
 To replace it with a better run of the training engine::
 
     python -m fer_utils.reference artifacts/run-<model>-<key> [--data PATH]
 
-which scores the run on the data it was trained on and rewrites the three files;
+which scores the run on the data it was trained on and rewrites the four files;
 ``benchmarks/reference_accuracy.py`` re-measures the shipped file with plain Keras.
 """
 
@@ -26,16 +28,19 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 FOLDER = Path(__file__).resolve().parent
 NAME = "reference"
 """What ``--model`` calls the shipped model."""
 MODEL_FILE, CARD_FILE, CARD_MARKDOWN = "model.keras", "card.json", "card.md"
+TRAINING_LOG = "training_log.csv"
+"""The run's history, one row per epoch: the training log beside the card."""
 CLI_SETTINGS = ("epochs", "batch_size", "seed")
+"""The training settings the ``train`` command takes as options (besides the profile)."""
 PLAIN_TOLERANCE = 1e-5
 """Largest difference in any probability allowed between the trained network and
 its built-in-layers copy (float32 sums in another order differ by about 1e-7)."""
-"""The training settings the ``train`` command takes as options (besides the profile)."""
 
 
 def load_model(path=None):
@@ -196,6 +201,7 @@ def publish(run, data=None, folder: Path = FOLDER) -> dict:
         "published": datetime.now().date().isoformat(),
         "scores": scores,
     }
+    pd.DataFrame(history).to_csv(folder / TRAINING_LOG, index=False)
     (folder / CARD_FILE).write_text(json.dumps(record, indent=1) + "\n")
     (folder / CARD_MARKDOWN).write_text(card_markdown(record))
     return record
@@ -216,7 +222,7 @@ def card_markdown(record: dict) -> str:
         f"| data | {record['data']['name']} (folder `{record['data']['folder']}`, digest "
         f"`{record['data']['digest']}`): " + ", ".join(f"{n:,} {s}" for s, n in images.items()) + " |",
         f"| trained | finished {record['trained']}: {record['epochs']} epochs, kept epoch {record['best_epoch']}, "
-        f"{hours:.1f} h of training |",
+        f"{hours:.1f} h of training; every epoch in `{TRAINING_LOG}` |",
         f"| hardware | {record['hardware']} |",
         f"| software | " + ", ".join(f"{k} {v}" for k, v in record["software"].items()) + " |",
         f"| published | {record['published']}, from `{record['run']}` |", "",
