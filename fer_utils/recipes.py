@@ -330,9 +330,15 @@ def ablation(recipe: str | Recipe, dataset: FaceDataset, profile: Profile | None
     recipe's run with TTA (nothing is trained for it). ``attrs["minutes"]``
     holds each run's training minutes.
     """
+    runs = ablation_runs(recipe, dataset, profile, epochs, ingredients, additions, verbose, log)
+    return score_ablation(runs, dataset, tta)
+
+
+def score_ablation(runs: dict, dataset: FaceDataset, tta: bool = True) -> pd.DataFrame:
+    """:func:`ablation`'s table from runs :func:`ablation_runs` has already
+    trained or loaded (so a notebook that also needs the runs loads them once)."""
     from .evaluation import predict_probabilities
 
-    runs = ablation_runs(recipe, dataset, profile, epochs, ingredients, additions, verbose, log)
     rows = {name: {f"{split} accuracy": run.accuracy(dataset, key) for split, key in SCORED_SPLITS}
             for name, run in runs.items()}
     minutes = {name: float(run.history["seconds"].sum() / 60) for name, run in runs.items()}
