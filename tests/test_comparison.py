@@ -56,7 +56,8 @@ def test_every_seed_network_and_lc2fer_configuration_has_a_measured_epoch_cost()
 def test_budget_epochs_fit_the_minutes_within_limits():
     assert comparison.budget_epochs(100, 30, most=20) == 18
     assert comparison.budget_epochs(25, 30, most=20) == 20  # capped
-    assert comparison.budget_epochs(1500, 30, most=20) == comparison.FEWEST_EPOCHS  # at least
+    assert comparison.budget_epochs(2500, 30, most=20) == comparison.FEWEST_EPOCHS  # at least
+    assert comparison.budget_epochs(2500, 30, most=20, fewest=3) == 3
     assert [comparison.patience_for(e) for e in (3, 5, 12, 20, 40)] == [2, 2, 6, 8, 8]
     with pytest.raises(ValueError, match="positive"):
         comparison.budget_epochs(0, 30, most=20)
