@@ -494,6 +494,10 @@ def findings(table: pd.DataFrame, dataset: FaceDataset, ensemble: pd.DataFrame |
     beaten = int((accuracy > floor).sum())
     lines.append(f"{beaten} of {len(table)} networks beat always answering the most common emotion "
                  f"({floor:.1%}).")
+    near_floor = table.index[accuracy < floor + 0.01]
+    if len(near_floor):
+        lines.append(f"Within 1 point of that answer when their budget ended, so they had learnt next to "
+                     f"nothing yet: {', '.join(near_floor)}.")
     if len(table) > 2:
         rho = table["parameters"].rank().corr(accuracy.rank())
         reading = ("more parameters went with higher accuracy" if rho > 0.3

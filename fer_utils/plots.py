@@ -742,8 +742,6 @@ def plot_architecture_bubbles(
     for seed, rows in table.groupby(seeds, sort=True):
         ax.scatter(rows[time], rows[accuracy], s=area(rows["parameters"]), color=colours[seed], alpha=0.55,
                    edgecolor="black", linewidth=0.6, label="no seed" if seed == "-" else f"seed {seed}")
-    for network, row in table.iterrows():
-        ax.annotate(network, (row[time], row[accuracy]), xytext=(6, 4), textcoords="offset points", fontsize=7)
     if floor is not None:
         ax.axhline(floor, color="0.45", linestyle="--", linewidth=1)
         ax.annotate("most common emotion", (1.0, floor), xycoords=("axes fraction", "data"), xytext=(-4, 3),
@@ -766,8 +764,31 @@ def plot_architecture_bubbles(
                           label=f"{value / 1e6:g}M") for value in references[-3:]]
     ax.legend(handles=handles, fontsize=8, loc="lower left", bbox_to_anchor=(1.01, 0.0), title="parameters",
               title_fontsize=8, labelspacing=1.6, borderpad=1.0)
-    fig.tight_layout()
+    fig.tight_layout()  # the axes' final size first: the labels are placed in its pixels
+    points = list(zip(table[time], table[accuracy]))
+    for network, point, offset in zip(table.index, points, _label_offsets(ax, points, list(table.index))):
+        ax.annotate(network, point, xytext=offset, textcoords="offset points", fontsize=7)
     return finish(fig, dataset, name)
+
+
+def _label_offsets(ax, points, labels, fontsize: float = 7.0) -> list[tuple[float, float]]:
+    """Offsets in points for labels written just above-right of ``points`` (data
+    coordinates), each moved up a line at a time until it no longer covers a label
+    placed before it, lowest point first, so that networks with nearly the same
+    time and accuracy stay readable."""
+    pixels = ax.transData.transform(np.asarray(points, dtype=float))
+    scale = ax.figure.dpi / 72.0  # pixels per point
+    width_per_character, line = 0.6 * fontsize * scale, 1.2 * fontsize * scale
+    placed, offsets = [], [None] * len(points)
+    for i in np.argsort(pixels[:, 1], kind="stable"):
+        x, y = pixels[i] + np.array([6.0, 4.0]) * scale
+        width = width_per_character * len(labels[i])
+        while any(x < right and left < x + width and y < top and bottom < y + line
+                  for left, bottom, right, top in placed):
+            y += line
+        placed.append((x, y, x + width, y + line))
+        offsets[i] = ((x - pixels[i][0]) / scale, (y - pixels[i][1]) / scale)
+    return offsets
 
 
 def plot_accuracy_vs_time(

@@ -11,7 +11,7 @@ import pytest
 
 from fer_utils import comparison, plots
 from fer_utils.comparison import NetworkScores
-from fer_utils.evaluation import per_class_scores
+from fer_utils.evaluation import majority_accuracy, per_class_scores
 from fer_utils.models import MODELS
 from fer_utils.networks.lc2fer import PAPER_TEST_ACCURACY
 from fer_utils.profiles import PROFILES
@@ -258,6 +258,16 @@ def test_bubble_chart_has_one_labelled_bubble_per_network(demo):
         plots.plot_architecture_bubbles(demo, table.drop(columns="s/epoch"))
 
 
+def test_bubble_labels_of_networks_at_the_same_spot_do_not_overlap(demo):
+    table = comparison.comparison_table(fake_scores(demo, QUALITY))
+    table["s/epoch"], table["PrivateTest accuracy"] = 100.0, 0.4  # every network on one spot
+    fig = plots.plot_architecture_bubbles(demo, table)
+    fig.canvas.draw()
+    boxes = [text.get_window_extent() for text in fig.axes[0].texts if text.get_text() in table.index]
+    assert len(boxes) == len(table)
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+
+
 def test_ensembles_fit_weights_on_publictest_and_judge_on_privatetest(demo):
     scores = fake_scores(demo, QUALITY)
     ensemble, weights = comparison.ensemble_comparison(scores, demo)
@@ -281,6 +291,19 @@ def test_findings_are_sentences_computed_from_the_table(demo):
     assert "feed-forward baseline" in text and "C2 -> C5" in text and "soft vote" in text
     assert "weighted average" in text and "beat always answering" in text
     assert "Rank correlation" in text
+
+
+def test_findings_name_the_networks_still_at_the_majority_answer(demo):
+    def near_floor_lines(table):
+        return [line for line in comparison.findings(table, demo) if line.startswith("Within 1 point of that")]
+
+    table = comparison.comparison_table(fake_scores(demo, QUALITY))
+    floor = majority_accuracy(demo, "test")
+    table["PrivateTest accuracy"] = floor + 0.1
+    assert near_floor_lines(table) == []
+    table.loc["lc2fer_c2", "PrivateTest accuracy"] = floor + 0.005
+    near = near_floor_lines(table)
+    assert len(near) == 1 and near[0].endswith(": lc2fer_c2.")
 
 
 def test_lc2fer_ablation_sets_all_eight_configurations_beside_the_paper(demo):
