@@ -244,6 +244,18 @@ def _adam_instead(settings: dict) -> dict | None:
     return {**settings, "optimizer": "adam", "weight_decay": 0.0, "learning_rate": 1e-3}
 
 
+def _no_early_stopping(settings: dict) -> dict | None:
+    """``None`` also when early stopping cannot act within the run: it stops after
+    ``patience`` epochs without a better validation loss, so after epoch
+    ``patience + 1`` at the earliest, and cannot shorten a run of fewer than
+    ``patience + 2`` epochs. Both runs keep their best epoch, so training
+    without it would repeat the full recipe's run exactly."""
+    patience = settings.get("patience", _engine_default("patience"))
+    if patience is None or patience + 2 > settings["epochs"]:
+        return None
+    return {**settings, "patience": None}
+
+
 def _no_weight_decay(settings: dict) -> dict | None:
     if not settings.get("weight_decay"):
         return None
@@ -262,10 +274,11 @@ INGREDIENTS: dict[str, Callable[[dict], dict | None]] = {
     "weight decay": _no_weight_decay,
     "SGD Nesterov (Adam instead)": _adam_instead,
     "schedule (constant rate)": _without(schedule="constant", warmup_epochs=0.0),
-    "early stopping": _without(patience=None),
+    "early stopping": _no_early_stopping,
 }
 """Each ingredient's removal: a function from a recipe's settings to the same
-settings without it, or ``None`` when the recipe does not use it."""
+settings without it, or ``None`` when the recipe does not use it (or, for
+early stopping, when it cannot act within the run's epochs)."""
 
 ADDITIONS: dict[str, Callable[[dict], dict | None]] = {
     "mixup": lambda s: None if s.get("mixup") else {**s, "mixup": 0.2},

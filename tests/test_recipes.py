@@ -284,6 +284,14 @@ def test_each_ablation_variant_removes_exactly_its_ingredient():
     assert gpu["- weight decay"]["optimizer"] == "sgd_nesterov" and gpu["- weight decay"]["weight_decay"] == 0
 
 
+def test_the_ablation_leaves_out_early_stopping_where_it_cannot_stop_the_run():
+    # patience 6: it stops after six epochs without a better val_loss, after epoch 7 at the earliest
+    assert "- early stopping" in recipes.ablation_variants("cpu_2h", epochs=8)
+    for epochs in (7, 5, 1):
+        assert "- early stopping" not in recipes.ablation_variants("cpu_2h", epochs=epochs)
+    assert "- early stopping" not in recipes.ablation_variants("cpu_2h", PROFILES["smoke"])
+
+
 def test_recipe_settings_follow_the_profile_and_keep_the_warmup_share():
     recipe = recipes.RECIPES["full_gpu"]
     assert recipe.training_settings(PROFILES["full"])["epochs"] == 200
