@@ -289,7 +289,15 @@ def test_the_ablation_leaves_out_early_stopping_where_it_cannot_stop_the_run():
     assert "- early stopping" in recipes.ablation_variants("cpu_2h", epochs=8)
     for epochs in (7, 5, 1):
         assert "- early stopping" not in recipes.ablation_variants("cpu_2h", epochs=epochs)
-    assert "- early stopping" not in recipes.ablation_variants("cpu_2h", PROFILES["smoke"])
+    assert "- early stopping" not in recipes.ablation_variants("cpu_2h", PROFILES["smoke"], ingredients=["early stopping"])
+
+
+def test_the_smoke_ablation_removes_one_augmentation_and_one_loss_setting_and_adds_mixup():
+    smoke = recipes.ablation_variants("cpu_2h", PROFILES["smoke"])
+    assert list(smoke) == [recipes.FULL, "- all augmentation", "- label smoothing", "+ mixup"]
+    assert len(recipes.ablation_variants("cpu_2h", PROFILES["default"])) == 11  # all it uses, at its 24 epochs
+    assert list(recipes.ablation_variants("cpu_2h", PROFILES["smoke"], ingredients=["flips"])) == [
+        recipes.FULL, "- flips", "+ mixup"]
 
 
 def test_recipe_settings_follow_the_profile_and_keep_the_warmup_share():
