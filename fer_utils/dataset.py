@@ -132,17 +132,21 @@ def stratified_split(
 def stratified_sample(dataset: FaceDataset, caps: dict[str, int | None], seed: int) -> FaceDataset:
     """The splits named in ``caps``, each cut to at most its cap of images (``None``:
     all) by a seeded sample that keeps every emotion's share, at least one image
-    of each. Splits not named are left out."""
+    of each. Splits not named are left out. A cut dataset says so in its name, so
+    every caption of a table or figure made from it does too."""
     rng = np.random.default_rng(seed)
     keep = []
+    cut = False
     for split, cap in caps.items():
         members = np.flatnonzero(dataset.splits == split)
         if cap is None or len(members) <= cap:
             keep.append(members)
             continue
+        cut = True
         labels = dataset.labels[members]
         for label in np.unique(labels):
             pool = members[labels == label]
             take = max(1, round(len(pool) / len(members) * cap))
             keep.append(rng.choice(pool, size=min(take, len(pool)), replace=False))
-    return dataset.subset(np.sort(np.concatenate(keep)))
+    sample = dataset.subset(np.sort(np.concatenate(keep)))
+    return replace(sample, name=f"{dataset.name}, a sample of {len(sample):,}") if cut else sample

@@ -9,7 +9,7 @@ import pytest
 from builders import make_dataset, tiny_faces, write_image
 
 from fer_utils.cli import main
-from fer_utils.dataset import FaceDataset, stratified_split
+from fer_utils.dataset import FaceDataset, stratified_sample, stratified_split
 from fer_utils.discovery import find_data, load_dataset
 from fer_utils.labels import DISPLAY_NAMES, EMOTIONS, RAFDB_TO_FER, label_of_folder
 from fer_utils.loaders import write_fer_csv
@@ -73,6 +73,8 @@ def test_profile_sample_is_stratified_seeded_and_capped():
     assert set(sample.labels.tolist()) == set(range(7))
     np.testing.assert_array_equal(sample.sources, smoke.sample(data, seed=1).sources)
     assert PROFILES["default"].sample(data) is data
+    assert sample.name == f"{data.name}, a sample of {len(sample):,}"  # every caption says it is cut
+    assert stratified_sample(data, {"train": None, "test": 350}, seed=0).name == data.name
 
 
 def test_discovery_order(monkeypatch, no_real_data):
