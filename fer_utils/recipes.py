@@ -294,8 +294,9 @@ SCORED_SPLITS = (("PublicTest", "validation"), ("PrivateTest", "test"))
 SMOKE_INGREDIENTS = ("all augmentation", "label smoothing")
 """What the ``smoke`` profile's ablation removes unless told otherwise: with ``+ mixup``
 these take every path of the ablation (an augmentation and a loss setting
-removed, an ingredient added) in four runs instead of eleven; in smoke the
-numbers mean nothing anyway, and each run costs TensorFlow's 20 s of set-up."""
+removed, an ingredient added) in four runs instead of ten; in smoke the
+numbers mean nothing anyway, and each run costs about 20 s of TensorFlow's
+tracing on the 2-core CPU, however few its faces."""
 
 
 def ablation_variants(recipe: str | Recipe, profile: Profile | None = None, epochs: int | None = None,
