@@ -12,8 +12,10 @@ ingredient X the recipe uses (or those named with ``--ingredients``) and
 the recipe's). Then prints one row per variant: PublicTest and PrivateTest
 accuracy of the kept epoch and the difference to the full recipe in
 percentage points, a last row scoring the full recipe with test-time
-augmentation, and how good the full recipe's run was after 15, 30, 60 and
-120 minutes of training (``fer_utils.recipes.time_curve``).
+augmentation, which ingredients helped or hurt beyond the 95% interval of one
+accuracy (``fer_utils.recipes.ablation_findings``), and how good the full
+recipe's run was after 15, 30, 60 and 120 minutes of training
+(``fer_utils.recipes.time_curve``).
 
 Each ``cpu_2h`` run at its own 24 epochs takes about two hours on the 2-core
 CPU, so the whole ablation (11 runs) takes a day; ``--epochs 8`` a third of
@@ -66,6 +68,8 @@ def main(argv=None) -> int:
                              tta=not args.no_tta, verbose=2, log=lambda line: print(line, flush=True))
     print("\nablation (accuracy of the kept epoch; deltas in percentage points against the full recipe):")
     print(table.to_string(float_format=lambda v: f"{v:.3f}"))
+    for line in recipes.ablation_findings(table, dataset):
+        print("*", line)
     print("\ntraining minutes per run:", ", ".join(f"{k} {v:.0f}" for k, v in table.attrs["minutes"].items()))
     full = recipes.train_recipe(recipe, dataset, profile, epochs=epochs)
     print("\nthe full recipe after 15, 30, 60 and 120 minutes of training (from its per-epoch wall time):")

@@ -397,6 +397,29 @@ def ablation_table(accuracies: dict[str, dict[str, float]]) -> pd.DataFrame:
     return table
 
 
+def ablation_findings(table: pd.DataFrame, dataset: FaceDataset) -> list[str]:
+    """The ablation read in sentences computed from :func:`ablation`'s ``table``, so
+    they hold whatever the runs produced. Each ingredient's effect is what it adds
+    to PublicTest accuracy (minus the ``- X`` row's difference, or the ``+ X``
+    row's); it counts only beyond the 95% interval of one accuracy on the
+    PublicTest faces (1.96 binomial standard errors at the full recipe's accuracy)."""
+    faces = len(dataset.arrays("validation")[1])
+    full = table.at[FULL, "PublicTest accuracy"]
+    margin = 100 * 1.96 * math.sqrt(full * (1 - full) / faces)
+    effects = pd.Series({name[2:]: -delta if name.startswith("- ") else delta
+                         for name, delta in table["delta PublicTest"].drop(FULL).items()})
+    effects = effects.sort_values(ascending=False, kind="stable")
+    lines = [f"An ingredient counts when it moves PublicTest accuracy by more than {margin:.1f} points, "
+             f"the 95% interval of one accuracy on {faces:,} faces."]
+    for chosen, reading in ((effects[effects > margin], "Helped at this budget"),
+                            (effects[effects < -margin], "Hurt at this budget"),
+                            (effects[effects.abs() <= margin], "No evidence either way")):
+        if len(chosen):
+            listed = ", ".join(f"{name} ({effect:+.1f})" for name, effect in chosen.items())
+            lines.append(f"{reading}: {listed} points.")
+    return lines
+
+
 # --------------------------------------------------------------------------- scores, TTA and ensembles
 
 
