@@ -406,7 +406,7 @@ def ablation_findings(table: pd.DataFrame, dataset: FaceDataset) -> list[str]:
     faces = len(dataset.arrays("validation")[1])
     full = table.at[FULL, "PublicTest accuracy"]
     margin = 100 * 1.96 * math.sqrt(full * (1 - full) / faces)
-    effects = pd.Series({name[2:]: -delta if name.startswith("- ") else delta
+    effects = pd.Series({ingredient_name(name): -delta if name.startswith("- ") else delta
                          for name, delta in table["delta PublicTest"].drop(FULL).items()})
     effects = effects.sort_values(ascending=False, kind="stable")
     lines = [f"An ingredient counts when it moves PublicTest accuracy by more than {margin:.1f} points, "
@@ -415,9 +415,15 @@ def ablation_findings(table: pd.DataFrame, dataset: FaceDataset) -> list[str]:
                             (effects[effects < -margin], "Hurt at this budget"),
                             (effects[effects.abs() <= margin], "No evidence either way")):
         if len(chosen):
-            listed = ", ".join(f"{name} ({effect:+.1f})" for name, effect in chosen.items())
-            lines.append(f"{reading}: {listed} points.")
+            listed = ", ".join(f"{name} ({effect:+.1f} points)" for name, effect in chosen.items())
+            lines.append(f"{reading}: {listed}.")
     return lines
+
+
+def ingredient_name(variant: str) -> str:
+    """The ingredient an ablation row is about: ``- schedule (constant rate)`` is
+    about the schedule, whose removal the parenthesis describes."""
+    return variant[2:].split(" (")[0]
 
 
 # --------------------------------------------------------------------------- scores, TTA and ensembles

@@ -38,6 +38,14 @@ def test_committed_notebooks_are_clean(path):
     assert path.stat().st_size < 3_000_000, f"{path.name} is {path.stat().st_size / 1e6:.1f} MB"
 
 
+@pytest.mark.parametrize("path", COMMITTED, ids=lambda path: path.name)
+def test_committed_notebooks_are_executed_top_to_bottom(path):
+    """A student opening a chapter sees every output, produced by one run in cell order."""
+    notebook = nbformat.read(path, as_version=4)
+    counts = [cell.execution_count for cell in notebook.cells if cell.cell_type == "code"]
+    assert counts == list(range(1, len(counts) + 1)), f"{path.name}: execution counts {counts}"
+
+
 def chapter(folder: Path, number: int, title: str, caption: str | None = None) -> Path:
     """A small executed chapter as papermill leaves it."""
     figure = new_code_cell("plots.plot_class_counts(dataset);", outputs=[
