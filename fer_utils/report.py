@@ -552,6 +552,7 @@ def export_book(
     """HTML and (when XeLaTeX and pandoc are installed) PDF of the executed chapters."""
     notebooks = executed_notebooks(notebooks_dir)
     output_dir = Path(output_dir or build_dir())
+    output_dir.mkdir(parents=True, exist_ok=True)
     manifest = Path(notebooks[0]).parent.parent / "run.json"
     run = json.loads(manifest.read_text()) if manifest.exists() else {}
     written = {"html": export_html(notebooks, run, output_dir / f"{name}.html", hide_code), "pdf": None}
