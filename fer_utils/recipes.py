@@ -406,7 +406,7 @@ def ablation_findings(table: pd.DataFrame, dataset: FaceDataset) -> list[str]:
     faces = len(dataset.arrays("validation")[1])
     full = table.at[FULL, "PublicTest accuracy"]
     margin = 100 * 1.96 * math.sqrt(full * (1 - full) / faces)
-    effects = pd.Series({ingredient_name(name): -delta if name.startswith("- ") else delta
+    effects = pd.Series({_ingredient_name(name): -delta if name.startswith("- ") else delta
                          for name, delta in table["delta PublicTest"].drop(FULL).items()})
     effects = effects.sort_values(ascending=False, kind="stable")
     lines = [f"An ingredient counts when it moves PublicTest accuracy by more than {margin:.1f} points, "
@@ -420,7 +420,7 @@ def ablation_findings(table: pd.DataFrame, dataset: FaceDataset) -> list[str]:
     return lines
 
 
-def ingredient_name(variant: str) -> str:
+def _ingredient_name(variant: str) -> str:
     """The ingredient an ablation row is about: ``- schedule (constant rate)`` is
     about the schedule, whose removal the parenthesis describes."""
     return variant[2:].split(" (")[0]
