@@ -3,8 +3,8 @@
 import os
 import tempfile
 
-from fer_utils.artifacts import ARTIFACTS_ENV
-from fer_utils.paths import FIGURES_ENV
+from fer_utils.config import ARTIFACTS_ENV
+from fer_utils.config import FIGURES_ENV
 
 
 def pytest_configure(config):

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/face_speed.py [--frames N] [--model reference|FILE.keras]
 
 On 640x480 frames with one face (Matplotlib's portrait of Grace Hopper sliding
-across a grey frame, fer_utils.faces.panning_frames), with the shipped reference
+across a grey frame, fer_utils.faces.reading.panning_frames), with the shipped reference
 model unless told otherwise, it measures
 
 * the detector's latency per frame: OpenCV's Haar cascade with its default
@@ -13,7 +13,7 @@ model unless told otherwise, it measures
 * the classifier's latency per face: one face per call (one person in front of
   a webcam) and per face in a batch of eight (a group photo);
 * frames per second of the whole loop (decoding an MP4 file, finding, reading,
-  drawing: fer_utils.faces.run_stream) with each detector setting, against the
+  drawing: fer_utils.faces.reading.run_stream) with each detector setting, against the
   25 frames/s that seeds 000 and 001 call real-time.
 
 Latencies are medians over every frame (the 90th percentile beside them), after
@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from fer_utils import faces
-from fer_utils.report import cpu_name
+from fer_utils.machine import cpu_name
 
 TARGET_FPS = 25.0
 DETECTORS = {

@@ -74,9 +74,9 @@ def main() -> int:
     import keras
 
     from fer_utils import faces as pipeline
-    from fer_utils.discovery import load_dataset
-    from fer_utils.evaluation import metrics_summary
-    from fer_utils.report import cpu_name
+    from fer_utils.data.discovery import load_dataset
+    from fer_utils.engine.evaluation import metrics_summary
+    from fer_utils.machine import cpu_name
 
     dataset = load_dataset(args.data)
     if dataset.synthetic:

@@ -18,11 +18,11 @@ import os
 
 import keras
 
-from fer_utils.augmentation import OnlineAugmentation
-from fer_utils.discovery import load_dataset
-from fer_utils.experiments import augmentation_costs
-from fer_utils.pipeline import images_per_second, training_pipeline
-from fer_utils.training import TrainingConfig, compiled_model, training_images_per_second
+from fer_utils.augment.transforms import OnlineAugmentation
+from fer_utils.data.discovery import load_dataset
+from fer_utils.studies.imbalance_experiment import augmentation_costs
+from fer_utils.augment.pipeline import images_per_second, training_pipeline
+from fer_utils.engine.training import TrainingConfig, compiled_model, training_images_per_second
 
 BATCH = 64
 

@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from fer_utils.loaders import load_fer_csv, load_image_folder, write_fer_csv
+from fer_utils.data.loaders import load_fer_csv, load_image_folder, write_fer_csv
 
 
 def timed(function, repeat: int) -> tuple[float, object]:

@@ -11,7 +11,7 @@ not change the arithmetic) after a 3-step warm-up, and times a prediction of
 seconds one epoch of the engine would take on FER-2013: 448 training batches
 of 64 plus the validation pass. Inference speed is printed too.
 
-These are the measurements behind ``fer_utils.comparison.EPOCH_SECONDS``, from
+These are the measurements behind ``fer_utils.studies.architectures.EPOCH_SECONDS``, from
 which the default profile's per-network budgets are derived. The
 ``baseline_cnn`` row doubles as a control: its epoch time is also known from
 chapter 5's engine run. Not a test: timings vary by machine and load.
@@ -22,7 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from fer_utils import prefer_onednn
+from fer_utils.config import prefer_onednn
 
 TRAIN_IMAGES = 28_709
 VALIDATION_IMAGES = 3_589
@@ -34,9 +34,9 @@ def measure(name: str, steps: int, seed: int = 0) -> dict:
     import numpy as np
     import warnings
 
-    from fer_utils.comparison import inference_images_per_second
-    from fer_utils.pipeline import training_pipeline
-    from fer_utils.training import TrainingConfig, compiled_model, training_images_per_second
+    from fer_utils.studies.architectures import inference_images_per_second
+    from fer_utils.augment.pipeline import training_pipeline
+    from fer_utils.engine.training import TrainingConfig, compiled_model, training_images_per_second
 
     rng = np.random.default_rng(seed)
     faces = rng.integers(0, 256, size=(BATCH * (steps + 3), 48, 48), dtype=np.uint8)
@@ -63,7 +63,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     args = parser.parse_args()
     prefer_onednn()  # before TensorFlow is imported
-    from fer_utils.comparison import CHAPTER_NETWORKS, LC2FER_NETWORKS
+    from fer_utils.studies.architectures import CHAPTER_NETWORKS, LC2FER_NETWORKS
 
     names = args.networks or list(dict.fromkeys([*CHAPTER_NETWORKS, *LC2FER_NETWORKS]))
     for name in names:

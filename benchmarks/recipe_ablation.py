@@ -6,16 +6,16 @@
 
 Trains (or resumes, or loads: every run is an ordinary run of the training
 engine, cached under its settings) the variants of
-``fer_utils.recipes.ablation_variants``: the full recipe, ``- X`` for each
+``fer_utils.studies.recipes.ablation_variants``: the full recipe, ``- X`` for each
 ingredient X the recipe uses (or those named with ``--ingredients``) and
 ``+ mixup`` when it has none, all with the same epochs (``--epochs``, default
 the recipe's). Then prints one row per variant: PublicTest and PrivateTest
 accuracy of the kept epoch and the difference to the full recipe in
 percentage points, a last row scoring the full recipe with test-time
 augmentation, which ingredients helped or hurt beyond the 95% interval of one
-accuracy (``fer_utils.recipes.ablation_findings``), and how good the full
+accuracy (``fer_utils.studies.recipes.ablation_findings``), and how good the full
 recipe's run was after 15, 30, 60 and 120 minutes of training
-(``fer_utils.recipes.time_curve``).
+(``fer_utils.studies.recipes.time_curve``).
 
 Each ``cpu_2h`` run at its own 24 epochs takes about two hours on the 2-core
 CPU, so the whole ablation (11 runs) takes a day. ``--epochs 5`` is chapter
@@ -31,12 +31,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from fer_utils import prefer_onednn
+from fer_utils.config import prefer_onednn
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--recipe", default="cpu_2h", help="a name in fer_utils.recipes.RECIPES (default cpu_2h)")
+    parser.add_argument("--recipe", default="cpu_2h", help="a name in fer_utils.studies.recipes.RECIPES (default cpu_2h)")
     parser.add_argument("--data", help="fer2013.csv or a dataset folder (default: $FER_DATA, then data/)")
     parser.add_argument("--profile", help="smoke, default or full (default: $FER_PROFILE, else default)")
     parser.add_argument("--epochs", type=int, help="epochs of every run (default: the recipe's)")
@@ -47,9 +47,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     prefer_onednn()  # before TensorFlow is imported
-    from fer_utils import recipes
-    from fer_utils.discovery import load_dataset
-    from fer_utils.profiles import active_profile
+    from fer_utils.studies import recipes
+    from fer_utils.data.discovery import load_dataset
+    from fer_utils.config import active_profile
 
     recipe = recipes.get_recipe(args.recipe)
     profile = active_profile(args.profile)
@@ -64,7 +64,7 @@ def main(argv=None) -> int:
     if args.dry_run:
         return 0
 
-    dataset = profile.sample(load_dataset(args.data))
+    dataset = load_dataset(args.data).sample_per_split(profile.images_per_split)
     print(f"data: {dataset.caption}", flush=True)
     table = recipes.ablation(recipe, dataset, profile, epochs=args.epochs, ingredients=args.ingredients,
                              tta=not args.no_tta, verbose=2, log=lambda line: print(line, flush=True))

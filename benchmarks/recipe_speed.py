@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import argparse
 
-from fer_utils import prefer_onednn
+from fer_utils.config import prefer_onednn
 
 TRAIN_IMAGES = 28_709
 VALIDATION_IMAGES = 3_589
@@ -31,9 +31,9 @@ def measure(recipe, steps: int, precision: str | None = None, seed: int = 0) -> 
     import keras
     import numpy as np
 
-    from fer_utils.comparison import inference_images_per_second
-    from fer_utils.pipeline import training_pipeline
-    from fer_utils.training import TrainingConfig, compiled_model, training_images_per_second
+    from fer_utils.studies.architectures import inference_images_per_second
+    from fer_utils.augment.pipeline import training_pipeline
+    from fer_utils.engine.training import TrainingConfig, compiled_model, training_images_per_second
 
     settings = recipe.training_settings()
     if precision:
@@ -67,12 +67,12 @@ def measure(recipe, steps: int, precision: str | None = None, seed: int = 0) -> 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--recipe", default="cpu_2h", help="a name in fer_utils.recipes.RECIPES (default cpu_2h)")
+    parser.add_argument("--recipe", default="cpu_2h", help="a name in fer_utils.studies.recipes.RECIPES (default cpu_2h)")
     parser.add_argument("--steps", type=int, default=20, help="timed training steps (default 20)")
     parser.add_argument("--bfloat16", action="store_true", help="also time the network under mixed bfloat16")
     args = parser.parse_args(argv)
     prefer_onednn()  # before TensorFlow is imported
-    from fer_utils.recipes import get_recipe
+    from fer_utils.studies.recipes import get_recipe
 
     recipe = get_recipe(args.recipe)
     for precision in [None, "mixed_bfloat16"] if args.bfloat16 else [None]:

@@ -43,8 +43,8 @@ def main(argv=None) -> int:
 
     from sklearn.metrics import accuracy_score, f1_score
 
-    from fer_utils.dataset import SPLIT_TO_USAGE
-    from fer_utils.discovery import load_dataset
+    from fer_utils.data.dataset import SPLIT_TO_USAGE
+    from fer_utils.data.discovery import load_dataset
 
     dataset = load_dataset(args.data)
     if dataset.synthetic:

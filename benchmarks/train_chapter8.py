@@ -4,12 +4,12 @@
         > artifacts/logs/chapter8-default.out 2>&1 &
     tail -f artifacts/logs/chapter8-default.log
 
-Trains (or resumes, or loads) each network of ``fer_utils.comparison.networks_for``
+Trains (or resumes, or loads) each network of ``fer_utils.studies.architectures.networks_for``
 with its chapter-8 budget in the chosen profile (``default`` unless ``--profile``
 or ``$FER_PROFILE`` says otherwise), through the training engine, so every run
 lands in the engine's cache under exactly the key that
 ``notebooks/08_architectures.ipynb`` asks for, and scores it once
-(``comparison.score_network``). Killed at any point, it continues where it
+(``architectures.score_network``). Killed at any point, it continues where it
 stopped when started again with the same arguments: finished networks are
 loaded, an interrupted one resumes after its last finished epoch.
 
@@ -29,7 +29,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from fer_utils import prefer_onednn
+from fer_utils.config import prefer_onednn
 
 
 class Tee:
@@ -68,12 +68,12 @@ def main() -> int:
     args = parser.parse_args()
 
     prefer_onednn()  # before TensorFlow is imported
-    from fer_utils import comparison
-    from fer_utils.artifacts import artifacts_dir
-    from fer_utils.profiles import active_profile
+    from fer_utils.studies import architectures
+    from fer_utils.config import artifacts_dir
+    from fer_utils.config import active_profile
 
     profile = active_profile(args.profile)
-    networks = tuple(args.networks or comparison.networks_for(profile))
+    networks = tuple(args.networks or architectures.networks_for(profile))
     log_path = args.log or artifacts_dir() / "logs" / f"chapter8-{profile.name}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log_file = log_path.open("a", encoding="utf-8")
@@ -83,11 +83,11 @@ def main() -> int:
     def log(line: str) -> None:
         print(f"[{datetime.now():%Y-%m-%d %H:%M:%S}] {line}", flush=True)
 
-    from fer_utils.discovery import load_dataset
+    from fer_utils.data.discovery import load_dataset
 
-    dataset = profile.sample(load_dataset(args.data, profile))
-    trained = [name for name in networks if comparison.is_trained(name, dataset, profile)]
-    budgets = comparison.budget_table(profile, networks, trained=trained)
+    dataset = load_dataset(args.data, profile).sample_per_split(profile.images_per_split)
+    trained = [name for name in networks if architectures.is_trained(name, dataset, profile)]
+    budgets = architectures.budget_table(profile, networks, trained=trained)
     budgets["trained already"] = [name in trained for name in budgets.index]
     log(f"chapter 8, profile {profile.name}: {len(networks)} networks; data: {dataset.caption}, "
         f"{len(dataset):,} images; log {log_path}")
@@ -99,22 +99,22 @@ def main() -> int:
         return 0
 
     import warnings
-    if comparison.transfer_weights() is None:
+    if architectures.transfer_weights() is None:
         log("resnet_transfer: no ImageNet weights file found, so it trains from scratch (not transfer learning)")
     started = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # the transfer model's missing-weights warning, logged above
-        scores = comparison.train_and_score(dataset, profile, networks, verbose=2, log=log)
+        scores = architectures.train_and_score(dataset, profile, networks, verbose=2, log=log)
     log(f"all {len(scores)} networks done in {(time.perf_counter() - started) / 3600:.2f} hours")
 
     import pandas as pd
 
     with pd.option_context("display.width", 250, "display.max_columns", 30, "display.max_colwidth", 60):
-        table = comparison.comparison_table(scores)
+        table = architectures.comparison_table(scores)
         print(table.to_string(float_format=lambda value: f"{value:.3f}"), flush=True)
-        ensemble, _ = comparison.ensemble_comparison(scores, dataset)
+        ensemble, _ = architectures.ensemble_comparison(scores, dataset)
         print(ensemble.to_string(float_format=lambda value: f"{value:.3f}"), flush=True)
-        for line in comparison.findings(table, dataset, ensemble):
+        for line in architectures.findings(table, dataset, ensemble):
             print("*", line, flush=True)
     return 0
 

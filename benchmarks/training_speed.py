@@ -5,7 +5,7 @@
 Trains seed 000's baseline CNN on the training split (the demo set without
 FER_DATA) and reports images per second for:
 
-* ``engine``: the engine as shipped (fer_utils.training: tf.data pipeline with
+* ``engine``: the engine as shipped (fer_utils.engine.training: tf.data pipeline with
   online augmentation, float32, no XLA, batch 64), with TensorFlow's default
   choice of oneDNN (off on AMD CPUs), as in the notebooks;
 * ``oneDNN``: the same with ``TF_ENABLE_ONEDNN_OPTS=1``, what ``fer-utils train``
@@ -67,11 +67,11 @@ def measure(variant: str, data: str | None, batches: int) -> dict:
     import keras
     import numpy as np
 
-    from fer_utils.augmentation import OnlineAugmentation
-    from fer_utils.discovery import load_dataset
-    from fer_utils.models import forward_flops
-    from fer_utils.pipeline import training_pipeline
-    from fer_utils.training import TrainingConfig, compiled_model, training_images_per_second
+    from fer_utils.augment.transforms import OnlineAugmentation
+    from fer_utils.data.discovery import load_dataset
+    from fer_utils.nets.measure import forward_flops
+    from fer_utils.augment.pipeline import training_pipeline
+    from fer_utils.engine.training import TrainingConfig, compiled_model, training_images_per_second
 
     dataset = load_dataset(data)
     images, labels = dataset.arrays("train")

@@ -8,12 +8,12 @@ import json
 import sys
 from pathlib import Path
 
-from . import prefer_onednn
-from .dataset import SPLITS
-from .discovery import find_data, load_dataset
-from .faces import MARGIN, WEBCAM_DETECTOR, HaarDetector
-from .labels import DISPLAY_NAMES
-from .report import BOOK_NAME
+from fer_utils.config import prefer_onednn
+from fer_utils.data.dataset import SPLITS
+from fer_utils.data.discovery import find_data, load_dataset
+from fer_utils.faces.reading import MARGIN, WEBCAM_DETECTOR, HaarDetector
+from fer_utils.data.labels import DISPLAY_NAMES
+from fer_utils.book import BOOK_NAME
 
 
 def info(args) -> int:
@@ -45,7 +45,7 @@ def info(args) -> int:
 
 def report(args) -> int:
     """Execute every notebook in order, then export them as one book: report/build/NAME.pdf and .html."""
-    from .report import export_book, run_notebooks
+    from fer_utils.book import export_book, run_notebooks
 
     if not args.export_only:
         results = run_notebooks(profile=args.profile, data=args.data)
@@ -60,7 +60,7 @@ def report(args) -> int:
 
 def models(args) -> int:
     """Every network ``train`` accepts, with its parameter count."""
-    from .models import model_catalogue
+    from fer_utils.nets.registry import model_catalogue
 
     catalogue = model_catalogue()
     if args.json:
@@ -76,12 +76,12 @@ def train(args) -> int:
     Switches oneDNN on first (:func:`fer_utils.prefer_onednn` says why).
     """
     prefer_onednn()  # before TensorFlow is imported below
-    from .profiles import active_profile
-    from .training import train as train_model
+    from fer_utils.config import active_profile
+    from fer_utils.engine.training import train as train_model
 
     profile = active_profile(args.profile)
     model, settings = _recipe_settings(args, profile)
-    dataset = profile.sample(load_dataset(args.data))
+    dataset = load_dataset(args.data).sample_per_split(profile.images_per_split)
     settings["seed"] = args.seed
     if args.batch_size is not None:
         settings["batch_size"] = args.batch_size
@@ -92,8 +92,7 @@ def train(args) -> int:
     print(f"{model}{f' (recipe {args.recipe})' if args.recipe else ''} on {dataset.caption}, "
           f"profile {profile.name}: {how}")
     print(f"run folder: {run.directory}")
-    print(f"epochs: {len(run.history)}, best epoch {run.best_epoch}, replicas {run.replicas}, "
-          f"held-out blur {run.input_blur} px")
+    print(f"epochs: {len(run.history)}, best epoch {run.best_epoch}, replicas {run.replicas}")
     for split in ("validation", "test"):
         if split in set(dataset.splits):
             print(f"{split} accuracy: {run.accuracy(dataset, split):.4f}")
@@ -107,7 +106,7 @@ def _recipe_settings(args, profile) -> tuple[str, dict]:
         if args.model is None:
             raise ValueError("name a network (see the models command) or a recipe (--recipe)")
         return args.model, {} if args.epochs is None else {"epochs": args.epochs}
-    from .recipes import get_recipe
+    from fer_utils.studies.recipes import get_recipe
 
     recipe = get_recipe(args.recipe)
     settings = recipe.training_settings(profile, epochs=args.epochs)
@@ -137,14 +136,11 @@ def evaluate(args) -> int:
       ``support``, ``predicted`` (int)}}; precision is 0 where ``predicted`` is 0;
     * ``confusion_matrix`` (7 lists of 7 int): rows true, columns predicted.
     """
-    from .evaluation import (
-        HUMAN_ACCURACY, HUMAN_ACCURACY_SPREAD, confusion_matrix, metrics_summary, per_class_scores,
-        predict_probabilities,
-    )
-    from .profiles import active_profile
+    from fer_utils.engine.evaluation import HUMAN_ACCURACY, HUMAN_ACCURACY_SPREAD, confusion_matrix, metrics_summary, per_class_scores, predict_probabilities
+    from fer_utils.config import active_profile
 
     profile = active_profile(args.profile)
-    dataset = profile.sample(load_dataset(args.data))
+    dataset = load_dataset(args.data).sample_per_split(profile.images_per_split)
     images, labels = dataset.arrays(args.split)
     if not len(labels):
         raise ValueError(f"{dataset.caption} has no {args.split} images")
@@ -175,11 +171,11 @@ def evaluate(args) -> int:
 
 def _model_to_evaluate(args, dataset, profile, verbose: int | None):
     """The network ``evaluate`` scores and the ``.keras`` file it comes from."""
-    from .models import MODELS
+    from fer_utils.nets.registry import MODELS
 
     model = args.model
     if model is None or model in MODELS or args.recipe:
-        from .training import train as train_model
+        from fer_utils.engine.training import train as train_model
 
         name, settings = _recipe_settings(args, profile)
         run = train_model(name, dataset, profile=profile, verbose=verbose, **settings)
@@ -189,7 +185,7 @@ def _model_to_evaluate(args, dataset, profile, verbose: int | None):
         raise ValueError(f"{model!r} is neither a network name ({', '.join(MODELS)}) nor a .keras file")
     if not path.is_file():
         raise FileNotFoundError(f"no model file {path}")
-    from .reference import load_model  # registers the package's layers first
+    from fer_utils.faces.reference import load_model  # registers the package's layers first
 
     return load_model(path), path
 
@@ -206,7 +202,7 @@ def predict(args) -> int:
     several photos, one file each, the photo's name added to the given one).
     Exits with 2 when any photo could not be read.
     """
-    from .faces import annotate, as_picture, emotion_model, predict_faces, save_image
+    from fer_utils.faces.reading import annotate, as_picture, emotion_model, predict_faces, save_image
 
     model, detector = emotion_model(args.model), _detector(args)
     failed = False
@@ -244,8 +240,8 @@ def predict(args) -> int:
 def webcam(args) -> int:
     """Label the faces of a camera or a video file frame by frame, show the frames
     live and print the frames per second (once a second, and at the end). Its
-    detector defaults are :data:`fer_utils.faces.WEBCAM_DETECTOR`'s."""
-    from .faces import VideoOut, emotion_model, live_window, run_stream
+    detector defaults are :data:`fer_utils.faces.reading.WEBCAM_DETECTOR`'s."""
+    from fer_utils.faces.reading import VideoOut, emotion_model, live_window, run_stream
 
     source = args.video if args.video is not None else args.camera
     model, detector = emotion_model(args.model), _detector(args)
@@ -280,7 +276,7 @@ def webcam(args) -> int:
 
 def _detector(args):
     """The face detector the options of ``predict`` and ``webcam`` ask for."""
-    from .faces import DnnDetector
+    from fer_utils.faces.reading import DnnDetector
 
     if args.dnn:
         return DnnDetector(args.dnn, args.dnn_config)
@@ -335,7 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     train_parser = commands.add_parser("train", help="train a network (resumes an interrupted run)")
     train_parser.add_argument("model", nargs="?", help="a name listed by the models command (default: the recipe's)")
     train_parser.add_argument("--recipe", help="a named training recipe: cpu_2h (2-core CPU), full_gpu (GPU); "
-                                               "see fer_utils.recipes")
+                                               "see fer_utils.studies.recipes")
     train_parser.add_argument("--data", help="dataset CSV or folder (default: $FER_DATA, data/)")
     train_parser.add_argument("--profile", help="smoke, default or full (default: $FER_PROFILE)")
     train_parser.add_argument("--epochs", type=int, help="most epochs (default: the profile's)")

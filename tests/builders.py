@@ -7,7 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from fer_utils.dataset import FaceDataset
+from fer_utils.data.dataset import FaceDataset
 
 FER2013_TRAIN_COUNTS = [3995, 436, 4097, 7215, 4830, 3171, 4965]
 """Training images per emotion of the real FER-2013 (its README), an independent oracle."""

@@ -52,7 +52,7 @@ def tiny_model():
     """A small CNN with seeded random weights: enough to exercise code that runs a model."""
     import keras
 
-    from fer_utils.models import small_cnn
+    from fer_utils.nets.plain import small_cnn
 
     keras.utils.set_random_seed(0)
     return small_cnn(filters=(8, 16))

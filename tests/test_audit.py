@@ -1,4 +1,4 @@
-"""Tests of fer_utils.audit on small generated datasets with planted problems."""
+"""Tests of fer_utils.data.audit on small generated datasets with planted problems."""
 
 import cv2
 import imagehash
@@ -7,14 +7,8 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from fer_utils.audit import (
-    AuditReport,
-    audit_dataset,
-    hamming_pairs,
-    matched_correlation,
-    phash,
-)
-from fer_utils.dataset import FaceDataset
+from fer_utils.data.audit import AuditReport, audit_dataset, hamming_pairs, matched_correlation, phash
+from fer_utils.data.dataset import FaceDataset
 
 
 def random_face(rng, size=(48, 48)):

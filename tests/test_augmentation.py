@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from builders import FER2013_TRAIN_COUNTS, make_dataset, tiny_faces
 
-from fer_utils import augmentation as aug
-from fer_utils import plots
-from fer_utils.labels import EMOTIONS
-from fer_utils.loaders import load_image_folder
-from fer_utils.synthetic import make_demo_dataset
+from fer_utils.augment import transforms as aug
+from fer_utils.figures import plots
+from fer_utils.data.labels import EMOTIONS
+from fer_utils.data.loaders import load_image_folder
+from fer_utils.data.synthetic import make_demo_dataset
 
 SIZE = 48
 CENTRE = (SIZE - 1) / 2

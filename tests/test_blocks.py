@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from builders import make_dataset
 
-from fer_utils import blocks, plots
-from fer_utils.models import baseline_cnn
+from fer_utils.nets import blocks
+from fer_utils.figures import plots
+from fer_utils.nets.plain import baseline_cnn
 
 ATOL = 1e-5
 RNG_SEED = 0

@@ -9,14 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fer_utils import comparison, plots
-from fer_utils.comparison import NetworkScores
-from fer_utils.evaluation import majority_accuracy, per_class_scores
-from fer_utils.models import MODELS
-from fer_utils.networks.lc2fer import PAPER_TEST_ACCURACY
-from fer_utils.profiles import PROFILES
-from fer_utils.synthetic import make_demo_dataset
-from fer_utils.training import TrainingConfig
+from fer_utils.studies import architectures
+from fer_utils.figures import plots
+from fer_utils.studies.architectures import NetworkScores
+from fer_utils.engine.evaluation import majority_accuracy, per_class_scores
+from fer_utils.nets.registry import MODELS
+from fer_utils.nets.lc2fer import PAPER_TEST_ACCURACY
+from fer_utils.config import PROFILES
+from fer_utils.data.synthetic import make_demo_dataset
+from fer_utils.engine.training import TrainingConfig
 
 
 @pytest.fixture(scope="module")
@@ -30,118 +31,118 @@ def demo():
 @pytest.mark.parametrize("profile", list(PROFILES))
 def test_every_network_of_the_chapter_is_registered_and_has_a_budget(profile):
     chosen = PROFILES[profile]
-    networks = comparison.networks_for(chosen)
+    networks = architectures.networks_for(chosen)
     assert len(set(networks)) == len(networks)
-    assert set(comparison.CHAPTER_NETWORKS) <= set(networks)
+    assert set(architectures.CHAPTER_NETWORKS) <= set(networks)
     assert {"lc2fer_c6", "lc2fer_c8"} <= set(networks)
     for name in networks:
         assert name in MODELS, name
-        settings = comparison.training_settings(name, chosen)
+        settings = architectures.training_settings(name, chosen)
         TrainingConfig(model=name, **{"epochs": chosen.training_epochs, **settings})  # the engine accepts them
-    budgets = comparison.budget_table(chosen)
+    budgets = architectures.budget_table(chosen)
     assert list(budgets.index) == list(networks)
     assert budgets.attrs["total minutes"] == pytest.approx(budgets["estimated minutes"].sum())
 
 
 def test_every_seed_network_and_lc2fer_configuration_has_a_measured_epoch_cost():
-    seed_networks = set(comparison.CHAPTER_NETWORKS) | set(comparison.LC2FER_NETWORKS)
-    assert set(comparison.EPOCH_SECONDS) == seed_networks
-    assert all(seconds > 0 for seconds in comparison.EPOCH_SECONDS.values())
-    assert set(comparison.LC2FER_BY_PROFILE["full"]) == set(comparison.LC2FER_NETWORKS)
-    assert set(comparison.LC2FER_BY_PROFILE["smoke"]) <= set(comparison.LC2FER_BY_PROFILE["default"])
-    assert {"lc2fer_c1", "lc2fer_c5"} <= set(comparison.LC2FER_BY_PROFILE["default"])  # the paper's start and best
-    assert set(comparison.LC2FER_BY_PROFILE["default"]) < set(comparison.LC2FER_NETWORKS)
+    seed_networks = set(architectures.CHAPTER_NETWORKS) | set(architectures.LC2FER_NETWORKS)
+    assert set(architectures.EPOCH_SECONDS) == seed_networks
+    assert all(seconds > 0 for seconds in architectures.EPOCH_SECONDS.values())
+    assert set(architectures.LC2FER_BY_PROFILE["full"]) == set(architectures.LC2FER_NETWORKS)
+    assert set(architectures.LC2FER_BY_PROFILE["smoke"]) <= set(architectures.LC2FER_BY_PROFILE["default"])
+    assert {"lc2fer_c1", "lc2fer_c5"} <= set(architectures.LC2FER_BY_PROFILE["default"])  # the paper's start and best
+    assert set(architectures.LC2FER_BY_PROFILE["default"]) < set(architectures.LC2FER_NETWORKS)
 
 
 def test_budget_epochs_fit_the_minutes_within_limits():
-    assert comparison.budget_epochs(100, 30, most=20) == 18
-    assert comparison.budget_epochs(25, 30, most=20) == 20  # capped
-    assert comparison.budget_epochs(2500, 30, most=20) == comparison.FEWEST_EPOCHS  # at least
-    assert comparison.budget_epochs(2500, 30, most=20, fewest=3) == 3
-    assert [comparison.patience_for(e) for e in (3, 5, 12, 20, 40)] == [2, 2, 6, 8, 8]
+    assert architectures.budget_epochs(100, 30, most=20) == 18
+    assert architectures.budget_epochs(25, 30, most=20) == 20  # capped
+    assert architectures.budget_epochs(2500, 30, most=20) == architectures.FEWEST_EPOCHS  # at least
+    assert architectures.budget_epochs(2500, 30, most=20, fewest=3) == 3
+    assert [architectures.patience_for(e) for e in (3, 5, 12, 20, 40)] == [2, 2, 6, 8, 8]
     with pytest.raises(ValueError, match="positive"):
-        comparison.budget_epochs(0, 30, most=20)
+        architectures.budget_epochs(0, 30, most=20)
 
 
 def test_default_budgets_follow_the_measured_costs(monkeypatch):
-    monkeypatch.delenv(comparison.TRANSFER_WEIGHTS_ENV, raising=False)
+    monkeypatch.delenv(architectures.TRANSFER_WEIGHTS_ENV, raising=False)
     monkeypatch.setattr(comparison, "transfer_weights", lambda: None)
     default = PROFILES["default"]
-    for name in comparison.networks_for(default):
-        settings = comparison.training_settings(name, default)
-        if name == comparison.BASELINE:
+    for name in architectures.networks_for(default):
+        settings = architectures.training_settings(name, default)
+        if name == architectures.BASELINE:
             assert settings == {}  # chapter 5's run
             continue
         epochs = settings["epochs"]
-        assert comparison.FEWEST_EPOCHS <= epochs <= default.training_epochs
-        assert settings["patience"] == comparison.patience_for(epochs)
-        if comparison.FEWEST_EPOCHS < epochs < default.training_epochs:  # the budget decided, not a limit
-            minutes = comparison.EPOCH_SECONDS[name] / 60
-            assert epochs * minutes <= comparison.BUDGET_MINUTES < (epochs + 1) * minutes
-    cheap = min(comparison.CHAPTER_NETWORKS, key=comparison.EPOCH_SECONDS.get)
-    dear = max(comparison.CHAPTER_NETWORKS, key=comparison.EPOCH_SECONDS.get)
-    assert (comparison.training_settings(cheap, default)["epochs"]
-            > comparison.training_settings(dear, default)["epochs"])
+        assert architectures.FEWEST_EPOCHS <= epochs <= default.training_epochs
+        assert settings["patience"] == architectures.patience_for(epochs)
+        if architectures.FEWEST_EPOCHS < epochs < default.training_epochs:  # the budget decided, not a limit
+            minutes = architectures.EPOCH_SECONDS[name] / 60
+            assert epochs * minutes <= architectures.BUDGET_MINUTES < (epochs + 1) * minutes
+    cheap = min(architectures.CHAPTER_NETWORKS, key=architectures.EPOCH_SECONDS.get)
+    dear = max(architectures.CHAPTER_NETWORKS, key=architectures.EPOCH_SECONDS.get)
+    assert (architectures.training_settings(cheap, default)["epochs"]
+            > architectures.training_settings(dear, default)["epochs"])
 
 
 def test_the_baseline_is_chapter_5s_run_in_every_profile(monkeypatch):
     """Chapter 8 asks the engine for the very run chapter 5 trained: the same config, so the same key."""
     for profile in PROFILES.values():
-        settings = comparison.training_settings("baseline_cnn", profile)
+        settings = architectures.training_settings("baseline_cnn", profile)
         ours = TrainingConfig(model="baseline_cnn", **{"epochs": profile.training_epochs, **settings})
         assert ours.to_dict() == TrainingConfig(model="baseline_cnn", epochs=profile.training_epochs).to_dict()
 
 
 def test_budget_table_counts_only_what_is_left_to_train():
     default = PROFILES["default"]
-    budgets = comparison.budget_table(default, trained=["baseline_cnn"])
+    budgets = architectures.budget_table(default, trained=["baseline_cnn"])
     assert budgets.at["baseline_cnn", "rule"] == "chapter 5's run"
     assert budgets.at["baseline_cnn", "estimated minutes"] == pytest.approx(
-        default.training_epochs * comparison.EPOCH_SECONDS["baseline_cnn"] / 60)
+        default.training_epochs * architectures.EPOCH_SECONDS["baseline_cnn"] / 60)
     assert budgets.attrs["remaining minutes"] == pytest.approx(
         budgets.attrs["total minutes"] - budgets.at["baseline_cnn", "estimated minutes"])
     assert (budgets.drop(index="baseline_cnn")["estimated minutes"]
-            <= max(comparison.BUDGET_MINUTES, comparison.FEWEST_EPOCHS * max(comparison.EPOCH_SECONDS.values()) / 60)
+            <= max(architectures.BUDGET_MINUTES, architectures.FEWEST_EPOCHS * max(architectures.EPOCH_SECONDS.values()) / 60)
             ).all()
 
 
 def test_smoke_trains_every_network_for_one_epoch():
     smoke = PROFILES["smoke"]
-    for name in comparison.networks_for(smoke):
-        if name != comparison.BASELINE:
-            assert comparison.training_settings(name, smoke) == {"epochs": 1, "patience": None}
+    for name in architectures.networks_for(smoke):
+        if name != architectures.BASELINE:
+            assert architectures.training_settings(name, smoke) == {"epochs": 1, "patience": None}
 
 
 def test_transfer_weights_come_only_from_a_local_file(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.delenv(comparison.TRANSFER_WEIGHTS_ENV, raising=False)
-    assert comparison.transfer_weights() is None
-    assert "model_options" not in comparison.training_settings("resnet_transfer", PROFILES["default"])
+    monkeypatch.delenv(architectures.TRANSFER_WEIGHTS_ENV, raising=False)
+    assert architectures.transfer_weights() is None
+    assert "model_options" not in architectures.training_settings("resnet_transfer", PROFILES["default"])
 
-    cached = tmp_path / ".keras" / "models" / comparison.TRANSFER_WEIGHTS_FILE
+    cached = tmp_path / ".keras" / "models" / architectures.TRANSFER_WEIGHTS_FILE
     cached.parent.mkdir(parents=True)
     cached.write_bytes(b"weights")
-    assert comparison.transfer_weights() == cached
-    settings = comparison.training_settings("resnet_transfer", PROFILES["default"])
+    assert architectures.transfer_weights() == cached
+    settings = architectures.training_settings("resnet_transfer", PROFILES["default"])
     assert settings["model_options"] == {"weights_path": str(cached), "frozen": False}
-    assert settings["learning_rate"] == comparison.TRANSFER_LEARNING_RATE
+    assert settings["learning_rate"] == architectures.TRANSFER_LEARNING_RATE
 
-    monkeypatch.setenv(comparison.TRANSFER_WEIGHTS_ENV, str(tmp_path / "missing.h5"))
+    monkeypatch.setenv(architectures.TRANSFER_WEIGHTS_ENV, str(tmp_path / "missing.h5"))
     with pytest.raises(FileNotFoundError, match="missing.h5"):
-        comparison.transfer_weights()
+        architectures.transfer_weights()
 
 
 def test_unknown_network_is_refused():
     with pytest.raises(ValueError, match="not a network of chapter 8"):
-        comparison.training_settings("small_cnn", PROFILES["default"])
+        architectures.training_settings("small_cnn", PROFILES["default"])
 
 
 # --- the seeds' numbers ------------------------------------------------------------
 
 
 def test_seed_numbers_are_those_of_the_reports():
-    results = comparison.SEED_RESULTS
-    assert set(comparison.CHAPTER_NETWORKS) | set(comparison.LC2FER_NETWORKS) <= set(results)
+    results = architectures.SEED_RESULTS
+    assert set(architectures.CHAPTER_NETWORKS) | set(architectures.LC2FER_NETWORKS) <= set(results)
     assert (results["baseline_cnn"].seed, results["baseline_cnn"].accuracy) == ("000", 0.5936)
     assert (results["mini_xception"].seed, results["mini_xception"].accuracy) == ("001", 0.65)
     assert (results["residual_separable"].accuracy, results["random_residual"].accuracy) == (0.64, 0.693)
@@ -157,7 +158,7 @@ def test_seed_numbers_are_those_of_the_reports():
 
 
 def test_overview_names_each_networks_seed():
-    overview = comparison.network_overview(["baseline_cnn", "mini_xception", "lc2fer_c5"])
+    overview = architectures.network_overview(["baseline_cnn", "mini_xception", "lc2fer_c5"])
     assert list(overview["seed"]) == ["000", "001", "002"]
     assert overview.at["lc2fer_c5", "what it is"].startswith("LC2FER configuration C5")
 
@@ -168,11 +169,11 @@ def test_overview_names_each_networks_seed():
 def test_a_trained_network_is_scored_once_and_read_back(demo, tmp_path, monkeypatch):
     monkeypatch.setenv("FER_ARTIFACTS_DIR", str(tmp_path))
     smoke = PROFILES["smoke"]
-    assert not comparison.is_trained("mini_xception", demo, smoke)
-    run = comparison.train_network("mini_xception", demo, smoke)
-    assert run.directory == comparison.run_directory("mini_xception", demo, smoke)  # found without training
-    assert comparison.is_trained("mini_xception", demo, smoke)
-    scored = comparison.score_network("mini_xception", run, demo)
+    assert not architectures.is_trained("mini_xception", demo, smoke)
+    run = architectures.train_network("mini_xception", demo, smoke)
+    assert run.directory == architectures.run_directory("mini_xception", demo, smoke)  # found without training
+    assert architectures.is_trained("mini_xception", demo, smoke)
+    scored = architectures.score_network("mini_xception", run, demo)
     row = scored.row
     assert row["parameters"] == run.model.count_params() == 58_423
     assert row["MFLOPs"] > 1 and row["epochs run"] == 1 and row["kept epoch"] == run.best_epoch
@@ -189,12 +190,12 @@ def test_a_trained_network_is_scored_once_and_read_back(demo, tmp_path, monkeypa
     files = sorted(path.name for path in tmp_path.glob("scores-mini_xception-*"))
     assert [name.rsplit(".", 1)[1] for name in files] == ["json", "npz"]
     monkeypatch.setattr(comparison, "inference_images_per_second", lambda *a, **k: pytest.fail("measured again"))
-    again = comparison.score_network("mini_xception", run, demo)
+    again = architectures.score_network("mini_xception", run, demo)
     assert again.row == json.loads(json.dumps(row))
     np.testing.assert_array_equal(again.probabilities["test"], scored.probabilities["test"])
 
-    table = comparison.comparison_table({"mini_xception": again})
-    assert list(table.columns) == list(comparison.COLUMNS)
+    table = architectures.comparison_table({"mini_xception": again})
+    assert list(table.columns) == list(architectures.COLUMNS)
     assert table.at["mini_xception", "seed"] == "001"
     assert table.at["mini_xception", "seed's accuracy"] == 0.65
     assert table.at["mini_xception", "PrivateTest accuracy"] == pytest.approx(run.accuracy(demo, "test"))
@@ -229,20 +230,20 @@ QUALITY = {"feed_forward": 0.1, "mini_xception": 0.6, "lc2fer_c2": 0.3, "lc2fer_
 
 
 def test_table_sorts_by_privatetest_and_sets_the_seeds_beside_ours(demo):
-    table = comparison.comparison_table(fake_scores(demo, QUALITY))
+    table = architectures.comparison_table(fake_scores(demo, QUALITY))
     assert list(table["PrivateTest accuracy"]) == sorted(table["PrivateTest accuracy"], reverse=True)
     assert table.at["lc2fer_c5", "seed's accuracy"] == pytest.approx(0.7347)
     assert table.at["feed_forward", "seed measured on"].startswith("FER-2013")
     assert table.at["small_cnn", "seed"] == "-" and np.isnan(table.at["small_cnn", "seed's accuracy"])
     with pytest.raises(ValueError, match="no scored networks"):
-        comparison.comparison_table({})
-    assert comparison.formats(table)["parameters"] == "{:,.0f}"
-    assert comparison.formats(table)["PrivateTest accuracy"] == "{:.3f}"
-    assert "seed" not in comparison.formats(table)
+        architectures.comparison_table({})
+    assert architectures.formats(table)["parameters"] == "{:,.0f}"
+    assert architectures.formats(table)["PrivateTest accuracy"] == "{:.3f}"
+    assert "seed" not in architectures.formats(table)
 
 
 def test_bubble_chart_has_one_labelled_bubble_per_network(demo):
-    table = comparison.comparison_table(fake_scores(demo, QUALITY))
+    table = architectures.comparison_table(fake_scores(demo, QUALITY))
     fig = plots.plot_architecture_bubbles(demo, table, floor=0.25)
     ax = fig.axes[0]
     offsets = np.concatenate([c.get_offsets() for c in ax.collections if len(c.get_offsets())])
@@ -259,7 +260,7 @@ def test_bubble_chart_has_one_labelled_bubble_per_network(demo):
 
 
 def test_bubble_labels_of_networks_at_the_same_spot_do_not_overlap(demo):
-    table = comparison.comparison_table(fake_scores(demo, QUALITY))
+    table = architectures.comparison_table(fake_scores(demo, QUALITY))
     table["s/epoch"], table["PrivateTest accuracy"] = 100.0, 0.4  # every network on one spot
     fig = plots.plot_architecture_bubbles(demo, table)
     fig.canvas.draw()
@@ -270,7 +271,7 @@ def test_bubble_labels_of_networks_at_the_same_spot_do_not_overlap(demo):
 
 def test_ensembles_fit_weights_on_publictest_and_judge_on_privatetest(demo):
     scores = fake_scores(demo, QUALITY)
-    ensemble, weights = comparison.ensemble_comparison(scores, demo)
+    ensemble, weights = architectures.ensemble_comparison(scores, demo)
     assert list(ensemble.index[:len(QUALITY)]) == list(QUALITY)
     assert {"majority vote", "soft vote", "weighted average"} <= set(ensemble.index)
     assert weights.sum() == pytest.approx(1.0) and (weights >= 0).all()
@@ -282,9 +283,9 @@ def test_ensembles_fit_weights_on_publictest_and_judge_on_privatetest(demo):
 
 def test_findings_are_sentences_computed_from_the_table(demo):
     scores = fake_scores(demo, QUALITY)
-    table = comparison.comparison_table(scores)
-    ensemble, _ = comparison.ensemble_comparison(scores, demo)
-    lines = comparison.findings(table, demo, ensemble)
+    table = architectures.comparison_table(scores)
+    ensemble, _ = architectures.ensemble_comparison(scores, demo)
+    lines = architectures.findings(table, demo, ensemble)
     best = table["PrivateTest accuracy"].idxmax()
     assert lines[0].startswith(f"Most accurate on PrivateTest: {best} ({table.at[best, 'PrivateTest accuracy']:.1%}")
     text = "\n".join(lines)
@@ -295,9 +296,9 @@ def test_findings_are_sentences_computed_from_the_table(demo):
 
 def test_findings_name_the_networks_still_at_the_majority_answer(demo):
     def near_floor_lines(table):
-        return [line for line in comparison.findings(table, demo) if line.startswith("Within 1 point of that")]
+        return [line for line in architectures.findings(table, demo) if line.startswith("Within 1 point of that")]
 
-    table = comparison.comparison_table(fake_scores(demo, QUALITY))
+    table = architectures.comparison_table(fake_scores(demo, QUALITY))
     floor = majority_accuracy(demo, "test")
     table["PrivateTest accuracy"] = floor + 0.1
     assert near_floor_lines(table) == []
@@ -308,7 +309,7 @@ def test_findings_name_the_networks_still_at_the_majority_answer(demo):
 
 def test_lc2fer_ablation_sets_all_eight_configurations_beside_the_paper(demo):
     scores = fake_scores(demo, {"lc2fer_c5": 0.5})
-    ablation = comparison.lc2fer_ablation(scores)
+    ablation = architectures.lc2fer_ablation(scores)
     assert list(ablation.index) == [f"C{i}" for i in range(1, 9)]
     stated = ablation[ablation["paper source"] == "stated"]
     assert list(stated.index) == ["C1", "C2", "C3"]

@@ -9,11 +9,11 @@ import pytest
 from builders import make_dataset, tiny_faces, write_image
 
 from fer_utils.cli import main
-from fer_utils.dataset import FaceDataset, stratified_sample, stratified_split
-from fer_utils.discovery import find_data, load_dataset
-from fer_utils.labels import DISPLAY_NAMES, EMOTIONS, RAFDB_TO_FER, label_of_folder
-from fer_utils.loaders import write_fer_csv
-from fer_utils.profiles import PROFILES, active_profile
+from fer_utils.data.dataset import FaceDataset, stratified_sample, stratified_split
+from fer_utils.data.discovery import find_data, load_dataset
+from fer_utils.data.labels import DISPLAY_NAMES, EMOTIONS, RAFDB_TO_FER, label_of_folder
+from fer_utils.data.loaders import write_fer_csv
+from fer_utils.config import PROFILES, active_profile
 
 
 def test_label_order_and_rafdb_mapping():
@@ -68,11 +68,11 @@ def test_profile_sample_is_stratified_seeded_and_capped():
     labels = np.repeat(np.arange(7), 100)
     data = make_dataset(labels, np.array(["train", "test"] * 350))
     smoke = PROFILES["smoke"]
-    sample = smoke.sample(data, seed=1)
+    sample = data.sample_per_split(smoke.images_per_split, seed=1)
     assert (sample.splits == "train").sum() <= smoke.images_per_split + 7
     assert set(sample.labels.tolist()) == set(range(7))
-    np.testing.assert_array_equal(sample.sources, smoke.sample(data, seed=1).sources)
-    assert PROFILES["default"].sample(data) is data
+    np.testing.assert_array_equal(sample.sources, data.sample_per_split(smoke.images_per_split, seed=1).sources)
+    assert data.sample_per_split(PROFILES["default"].images_per_split) is data
     assert sample.name == f"{data.name}, a sample of {len(sample):,}"  # every caption says it is cut
     assert stratified_sample(data, {"train": None, "test": 350}, seed=0).name == data.name
 
@@ -93,7 +93,7 @@ def test_discovery_order(monkeypatch, no_real_data):
 
 
 def test_demo_fallback_is_announced_once(no_real_data, capsys, monkeypatch):
-    monkeypatch.setattr("fer_utils.discovery._demo_announced", False)
+    monkeypatch.setattr("fer_utils.data.discovery._demo_announced", False)
     first = load_dataset(profile="smoke")
     second = load_dataset(profile="smoke")
     assert first.synthetic and "synthetic demo data" in first.caption

@@ -10,11 +10,12 @@ import pandas as pd
 import pytest
 from sklearn.metrics import f1_score
 
-from fer_utils import evaluation, plots
+from fer_utils.engine import evaluation
+from fer_utils.figures import plots
 from fer_utils.cli import main
-from fer_utils.labels import DISPLAY_NAMES
-from fer_utils.loaders import write_fer_csv
-from fer_utils.synthetic import make_demo_dataset
+from fer_utils.data.labels import DISPLAY_NAMES
+from fer_utils.data.loaders import write_fer_csv
+from fer_utils.data.synthetic import make_demo_dataset
 
 TRUTH = np.array([0, 0, 1, 3, 3, 3, 6])
 PREDICTED = np.array([0, 3, 3, 3, 3, 6, 6])
@@ -351,7 +352,7 @@ def test_evaluate_uses_the_training_run_of_a_registered_name(demo_csv, tiny_mode
         calls.append((name, profile.name, verbose))
         return Run
 
-    monkeypatch.setattr("fer_utils.training.train", fake_train)
+    monkeypatch.setattr("fer_utils.engine.training.train", fake_train)
     assert main(["evaluate", "small_cnn", "--data", str(csv), "--profile", "smoke", "--json"]) == 0
     assert calls == [("small_cnn", "smoke", 0)]
     assert json.loads(capsys.readouterr().out)["source"] == str(tmp_path / "model.keras")

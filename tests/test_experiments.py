@@ -8,18 +8,11 @@ import pytest
 
 from builders import make_dataset
 
-from fer_utils.artifacts import artifact_path, save_table
-from fer_utils.evaluation import majority_accuracy, per_class_scores
-from fer_utils.experiments import (
-    BLUR_COST_FALLBACK_SIGMA,
-    IMBALANCE_STRATEGIES,
-    blur_cost_experiment,
-    imbalance_experiment,
-    imbalance_summary,
-    recall_by_strategy,
-)
-from fer_utils.profiles import PROFILES
-from fer_utils.synthetic import make_demo_dataset
+from fer_utils.engine.artifacts import artifact_path, save_table
+from fer_utils.engine.evaluation import majority_accuracy, per_class_scores
+from fer_utils.studies.imbalance_experiment import BLUR_COST_FALLBACK_SIGMA, IMBALANCE_STRATEGIES, blur_cost_experiment, imbalance_experiment, imbalance_summary, recall_by_strategy
+from fer_utils.config import PROFILES
+from fer_utils.data.synthetic import make_demo_dataset
 
 
 def test_per_class_scores_against_hand_counts():
@@ -71,7 +64,7 @@ def test_imbalance_experiment_is_read_back_from_its_runs(tmp_path, monkeypatch):
     demo = make_demo_dataset(140, seed=1)
     first = imbalance_experiment(demo, PROFILES["smoke"])
     assert len(list(tmp_path.glob("run-small_cnn-*"))) == len(IMBALANCE_STRATEGIES)
-    monkeypatch.setattr("fer_utils.training._fit", lambda *a, **k: pytest.fail("trained again"))
+    monkeypatch.setattr("fer_utils.engine.training._fit", lambda *a, **k: pytest.fail("trained again"))
     again = imbalance_experiment(demo, PROFILES["smoke"])
     for strategy in IMBALANCE_STRATEGIES:
         pd.testing.assert_frame_equal(again[strategy], first[strategy], check_dtype=False)
@@ -94,6 +87,6 @@ def test_blur_cost_experiment_blurs_only_the_stand_in_training_faces(tmp_path, m
     assert table.at[blurred, "training blur px"] == BLUR_COST_FALLBACK_SIGMA
     # the engine measures the blur it was given back from the data (within the audit's precision)
     assert table.at[blurred, "held-out blur px"] == pytest.approx(BLUR_COST_FALLBACK_SIGMA, rel=0.25)
-    expected_training = round(0.8 * np.sum(PROFILES["smoke"].sample(demo).splits == "validation"))
+    expected_training = round(0.8 * np.sum(demo.sample_per_split(PROFILES["smoke"].images_per_split).splits == "validation"))
     assert abs(table["training images"].iloc[0] - expected_training) <= 7  # rounding per class
     assert table["test accuracy"].between(0, 1).all()

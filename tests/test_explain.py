@@ -7,9 +7,11 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from fer_utils import evaluation, explain, plots
-from fer_utils.models import EmotionProbabilities, baseline_cnn
-from fer_utils.synthetic import make_demo_dataset
+from fer_utils.engine import evaluation, explain
+from fer_utils.figures import plots
+from fer_utils.nets.parts import EmotionProbabilities
+from fer_utils.nets.plain import baseline_cnn
+from fer_utils.data.synthetic import make_demo_dataset
 
 
 @pytest.fixture(scope="module")

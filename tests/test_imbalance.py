@@ -8,18 +8,11 @@ import numpy as np
 import pytest
 from builders import FER2013_TRAIN_COUNTS, make_dataset
 
-from fer_utils import imbalance, plots
-from fer_utils.imbalance import (
-    FocalLoss,
-    class_balanced_weights,
-    class_weight_table,
-    class_weights,
-    focal_loss,
-    oversample_indices,
-    oversampling_weights,
-)
-from fer_utils.labels import DISPLAY_NAMES
-from fer_utils.paths import figures_dir
+from fer_utils.augment import imbalance
+from fer_utils.figures import plots
+from fer_utils.augment.imbalance import FocalLoss, class_balanced_weights, class_weight_table, class_weights, focal_loss, oversample_indices, oversampling_weights
+from fer_utils.data.labels import DISPLAY_NAMES
+from fer_utils.config import figures_dir
 
 FER_TRAIN = np.repeat(np.arange(7), FER2013_TRAIN_COUNTS)
 SMALL = np.repeat(np.arange(7), [1, 2, 3, 4, 5, 6, 7])  # 28 labels

@@ -12,8 +12,8 @@ import pytest
 from builders import FER2013_TEST_COUNTS, FER2013_TRAIN_COUNTS, make_dataset, tiny_faces, write_image
 
 from fer_utils.errors import DataFormatError, DataWarning
-from fer_utils.labels import EMOTIONS
-from fer_utils.loaders import load_fer_csv, load_image_folder, load_rafdb, write_fer_csv
+from fer_utils.data.labels import EMOTIONS
+from fer_utils.data.loaders import load_fer_csv, load_image_folder, load_rafdb, write_fer_csv
 
 LABELS = [0, 1, 2, 3, 4, 5, 6] * 3
 SPLITS = ["train"] * 7 + ["validation"] * 7 + ["test"] * 7

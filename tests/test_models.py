@@ -9,8 +9,11 @@ import sys
 import numpy as np
 import pytest
 
-from fer_utils.labels import EMOTIONS
-from fer_utils.models import MODELS, baseline_cnn, build_model, label_names, layer_table, model_catalogue
+from fer_utils.data.labels import EMOTIONS
+from fer_utils.nets.registry import MODELS, build_model, model_catalogue
+from fer_utils.nets.plain import baseline_cnn
+from fer_utils.nets.parts import label_names
+from fer_utils.nets.measure import layer_table
 
 SEED_000_FIG_13 = [
     # (layer kind, output shape, parameters), as in seed 000's Fig. 13

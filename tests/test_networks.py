@@ -14,12 +14,15 @@ import numpy as np
 import pytest
 from builders import make_dataset
 
-from fer_utils import ensembles
-from fer_utils.labels import EMOTIONS
-from fer_utils.models import MODELS, baseline_cnn, build_model, forward_flops, label_names
-from fer_utils.networks import lc2fer, transfer
-from fer_utils.networks.xception import mini_xception
-from fer_utils.training import TrainingConfig, train
+from fer_utils.engine import ensembles
+from fer_utils.data.labels import EMOTIONS
+from fer_utils.nets.registry import MODELS, build_model
+from fer_utils.nets.plain import baseline_cnn
+from fer_utils.nets.measure import forward_flops
+from fer_utils.nets.parts import label_names
+from fer_utils.nets import lc2fer, transfer
+from fer_utils.nets.xception import mini_xception
+from fer_utils.engine.training import TrainingConfig, train
 
 NEW_NETWORKS = [
     "mini_xception", "residual_separable", *[f"lc2fer_c{i}" for i in range(1, 9)],

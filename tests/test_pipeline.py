@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from builders import tiny_faces
 
-from fer_utils.augmentation import OnlineAugmentation
-from fer_utils.pipeline import evaluation_pipeline, training_pipeline
+from fer_utils.augment.transforms import OnlineAugmentation
+from fer_utils.augment.pipeline import evaluation_pipeline, training_pipeline
 
 IMAGES = tiny_faces(100, seed=3)
 LABELS = np.repeat(np.arange(7), [40, 4, 10, 20, 10, 8, 8])

@@ -8,18 +8,9 @@ import keras
 import numpy as np
 import pytest
 
-from fer_utils.random_architectures import (
-    ACTIVATIONS,
-    BLOCKS,
-    KERNEL_SIZES,
-    MAX_DOWNSAMPLING,
-    ArchitectureSpec,
-    BlockSpec,
-    draw_architecture,
-    random_residual,
-)
-from fer_utils.synthetic import make_demo_dataset
-from fer_utils.training import train
+from fer_utils.nets.random_residual import ACTIVATIONS, BLOCKS, KERNEL_SIZES, MAX_DOWNSAMPLING, ArchitectureSpec, BlockSpec, draw_architecture, random_residual
+from fer_utils.data.synthetic import make_demo_dataset
+from fer_utils.engine.training import train
 
 SEEDS = range(50)
 

@@ -14,20 +14,24 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fer_utils import cli, plots, recipes, reference
-from fer_utils.artifacts import artifact_path
-from fer_utils.augmentation import OnlineAugmentation
-from fer_utils.augmentation_layers import RandomErasing, RandomPaddedCrop
-from fer_utils.dataset import FaceDataset
-from fer_utils.labels import EMOTIONS, NUM_CLASSES
-from fer_utils.loaders import write_fer_csv
-from fer_utils.models import label_names, small_cnn
-from fer_utils.pipeline import evaluation_pipeline, mix_batch, training_pipeline
-from fer_utils.profiles import PROFILES
-from fer_utils.reference.plain import blur_matrix, custom_layers, plain_keras_model
+from fer_utils import cli
+from fer_utils.figures import plots
+from fer_utils.studies import recipes
+from fer_utils.faces import reference
+from fer_utils.engine.artifacts import artifact_path
+from fer_utils.augment.transforms import OnlineAugmentation
+from fer_utils.augment.layers import RandomErasing, RandomPaddedCrop
+from fer_utils.data.dataset import FaceDataset
+from fer_utils.data.labels import EMOTIONS, NUM_CLASSES
+from fer_utils.data.loaders import write_fer_csv
+from fer_utils.nets.parts import label_names
+from fer_utils.nets.plain import small_cnn
+from fer_utils.augment.pipeline import evaluation_pipeline, mix_batch, training_pipeline
+from fer_utils.config import PROFILES
+from fer_utils.faces.reference.plain import blur_matrix, custom_layers, plain_keras_model
 from fer_utils.sharpness import gaussian_blur
-from fer_utils.synthetic import make_demo_dataset
-from fer_utils.training import LearningRateCurve, TrainingConfig, compiled_model, make_optimizer, train
+from fer_utils.data.synthetic import make_demo_dataset
+from fer_utils.engine.training import LearningRateCurve, TrainingConfig, compiled_model, make_optimizer, train
 
 from builders import make_dataset
 
@@ -375,7 +379,7 @@ def test_a_recipe_run_is_recognised_for_its_card():
         "fer-utils train --recipe cpu_2h --profile default --epochs 24 --batch-size 64 --seed 2")
     assert recipes.matching_recipe({**settings, "mixup": 0.3}, PROFILES["default"]) is None
     command = reference.training_command({**settings, "mixup": 0.3}, "default")
-    assert command.startswith("fer_utils.training.train('compact_resnet', dataset, profile=PROFILES['default'], ")
+    assert command.startswith("fer_utils.engine.training.train('compact_resnet', dataset, profile=PROFILES['default'], ")
     assert "mixup=0.3" in command and "optimizer='adamw'" in command and "label_smoothing=0.1" in command
 
 
@@ -508,7 +512,7 @@ def test_a_published_run_opens_with_plain_keras(tmp_path, monkeypatch):
     labels = np.tile(np.arange(7), 12)
     data = write_fer_csv(make_dataset(labels, ["train"] * 56 + ["validation"] * 14 + ["test"] * 14, seed=4),
                          tmp_path / "faces.csv")
-    from fer_utils.discovery import load_dataset
+    from fer_utils.data.discovery import load_dataset
 
     dataset = load_dataset(data)
     blurred = dataset.images.copy()  # smooth training faces, as in the shared FER-2013 copy

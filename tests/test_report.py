@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from fer_utils import report
-from fer_utils.paths import project_root
+from fer_utils import book
+from fer_utils.config import project_root
 
-COMMITTED = report.notebook_paths(project_root() / "notebooks")
+COMMITTED = book.notebook_paths(project_root() / "notebooks")
 MACHINE_PATHS = re.compile(r"/work/|/home/|/tmp/|/Users/|/root/|/private/var/|[A-Za-z]:\\\\")
 REQUIRE_PDF = "FER_REPORT_REQUIRE_PDF"  # set by .ci/run: there a missing XeLaTeX fails, not skips
 PNG = (  # a 1x1 white PNG
@@ -76,7 +76,7 @@ def chapters(tmp_path):
 
 
 def test_book_numbers_chapters_sections_and_figures(chapters):
-    book = report.book_notebook(chapters)
+    book = book.book_notebook(chapters)
     markdown = "\n".join(cell.source for cell in book.cells if cell.cell_type == "markdown")
     for heading in ("# Chapter 1. Alpha", "## 1.1 Counting", "## 1.2 Summary", "# Chapter 3. Beta",
                     "## 3.2 Summary", "# not a heading"):
@@ -99,14 +99,14 @@ def test_book_refuses_a_chapter_with_an_error(chapters):
     notebook.cells[5].outputs.append(new_output("error", ename="ValueError", evalue="boom", traceback=[]))
     nbformat.write(notebook, chapters[1])
     with pytest.raises(RuntimeError, match=r"03_beta.ipynb, cell 5: ValueError: boom"):
-        report.book_notebook(chapters)
+        book.book_notebook(chapters)
 
 
 def test_without_xelatex_the_html_is_written_and_the_install_explained(chapters, tmp_path, monkeypatch, capsys):
     which = shutil.which
     monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None if name == "xelatex" else which(name, *a, **k))
-    written = report.export_book(notebooks_dir=chapters[0].parent, output_dir=tmp_path, hide_code=True)
-    assert written["pdf"] is None and not (tmp_path / "fer-report.pdf").exists()
+    written = book.export_book(notebooks_dir=chapters[0].parent, output_dir=tmp_path, hide_code=True)
+    assert written["pdf"] is None and not (tmp_path / "fer-book.pdf").exists()
     html = written["html"].read_text()
     for text in ("Chapter 1. Alpha", "1.1 Counting", "Figure 3.1.", "My own caption", "References",
                  "Goodfellow", "Appendix A. Environment", "Time per chapter", "smoke"):
@@ -125,7 +125,7 @@ def chapter_title(path: Path) -> tuple[int | None, str]:
     for cell in nbformat.read(path, as_version=4).cells:
         for line in cell.source.splitlines() if cell.cell_type == "markdown" else []:
             if line.startswith("# "):
-                number, title = report.CHAPTER.match(line).groups()
+                number, title = book.CHAPTER.match(line).groups()
                 return number and int(number), title
     raise AssertionError(f"{path.name} has no chapter heading")
 
@@ -136,20 +136,20 @@ def chapter_title(path: Path) -> tuple[int | None, str]:
 @pytest.fixture(scope="session")
 def smoke_book(tmp_path_factory):
     """Every chapter executed in the smoke profile, exported as PDF and HTML."""
-    missing = report.missing_pdf_tools() + [t for t in ("pdftotext", "pdfimages") if not shutil.which(t)]
+    missing = book.missing_pdf_tools() + [t for t in ("pdftotext", "pdfimages") if not shutil.which(t)]
     if missing:
         message = f"{', '.join(missing)} not installed: see the README for the LaTeX tool chain"
         if os.environ.get(REQUIRE_PDF):
             pytest.fail(message)
         pytest.skip(message)
     folder = tmp_path_factory.mktemp("book")
-    report.run_notebooks(profile="smoke", output_dir=folder / "notebooks")
-    return folder, report.export_book(notebooks_dir=folder / "notebooks", output_dir=folder)
+    book.run_notebooks(profile="smoke", output_dir=folder / "notebooks")
+    return folder, book.export_book(notebooks_dir=folder / "notebooks", output_dir=folder)
 
 
 def test_smoke_book_has_every_chapter_figure_and_reference(smoke_book):
     folder, written = smoke_book
-    for path in report.executed_notebooks(folder / "notebooks"):
+    for path in book.executed_notebooks(folder / "notebooks"):
         notebook = nbformat.read(path, as_version=4)
         assert not [cell for cell in notebook.cells for output in cell.get("outputs", [])
                     if output.output_type == "error"], f"{path.name} raised an error"
@@ -181,6 +181,6 @@ def test_a_wide_table_gets_columns_no_narrower_than_their_longest_word():
         index=pd.Index(["residual_separable", "mini_xception"], name="network"),
     )
     table = BeautifulSoup(frame.to_html(), "html.parser").find("table")
-    report._fit_columns(table)
+    book._fit_columns(table)
     # index: the name that cannot wrap (18); headings wrap to their longest word (10, 11); text capped at 40
     assert [col["width"] for col in table.find_all("col")] == ["23%", "13%", "14%", "51%"]

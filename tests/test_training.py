@@ -16,12 +16,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fer_utils.labels import EMOTIONS
-from fer_utils.loaders import write_fer_csv
-from fer_utils.models import label_names
+from fer_utils.data.labels import EMOTIONS
+from fer_utils.data.loaders import write_fer_csv
+from fer_utils.nets.parts import label_names
 from fer_utils.sharpness import gaussian_blur
-from fer_utils.synthetic import make_demo_dataset
-from fer_utils.training import TrainingConfig, train
+from fer_utils.data.synthetic import make_demo_dataset
+from fer_utils.engine.training import TrainingConfig, train
 
 TINY = {"model_options": {"filters": (8, 16)}, "batch_size": 32, "verbose": 0}
 """A network and batch small enough that an epoch of the demo set takes a second."""
@@ -56,7 +56,7 @@ def test_a_run_writes_its_files_and_is_loaded_the_second_time(artifacts, demo, m
     state = json.loads((run.directory / "state.json").read_text())
     assert state["finished"] and state["epochs_done"] == 2
 
-    monkeypatch.setattr("fer_utils.training._fit", lambda *a, **k: pytest.fail("trained again"))
+    monkeypatch.setattr("fer_utils.engine.training._fit", lambda *a, **k: pytest.fail("trained again"))
     again = train("small_cnn", demo, epochs=2, **TINY)
     assert again.from_cache and again.directory == run.directory
     pd.testing.assert_frame_equal(again.history, run.history)
@@ -183,8 +183,8 @@ def test_two_logical_cpus_train_under_mirrored_strategy(tmp_path):
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
         import numpy as np
-        from fer_utils.synthetic import make_demo_dataset
-        from fer_utils.training import distribution_strategy, train
+        from fer_utils.data.synthetic import make_demo_dataset
+        from fer_utils.engine.training import distribution_strategy, train
         assert type(distribution_strategy()).__name__ == "MirroredStrategy"
         demo = make_demo_dataset(400, seed=2)
         run = train("small_cnn", demo, epochs=2, batch_size=16, model_options={"filters": (8, 16)}, verbose=0)
@@ -199,8 +199,8 @@ def test_mini_xception_survives_a_partial_last_batch_with_onednn_on(tmp_path):
     mini-Xception network trained, with oneDNN switched on as ``fer-utils train``
     does, on a training set that is not a multiple of the batch size."""
     result = _run_script(tmp_path, """
-        from fer_utils.synthetic import make_demo_dataset
-        from fer_utils.training import train
+        from fer_utils.data.synthetic import make_demo_dataset
+        from fer_utils.engine.training import train
 
         demo = make_demo_dataset(1000, seed=4)
         train_size = int((demo.splits == "train").sum())

@@ -12,31 +12,12 @@ import pandas as pd
 import pytest
 from keras_tuner.engine.trial import TrialStatus
 
-import fer_utils.models
-from fer_utils import tuning
-from fer_utils.profiles import PROFILES
-from fer_utils.random_architectures import random_residual
-from fer_utils.synthetic import make_demo_dataset
-from fer_utils.tuning import (
-    Search,
-    SimulatedAnnealingOracle,
-    TuningBudget,
-    annealing_log,
-    best_trial,
-    chapter_searches,
-    make_tuner,
-    noise_table,
-    powers_of_two,
-    repeat_best,
-    run_search,
-    search_progress,
-    search_summary,
-    stepped,
-    train_chosen,
-    trials_table,
-    tuning_budget,
-    tuning_data,
-)
+import fer_utils.nets.registry
+from fer_utils.studies import tuning
+from fer_utils.config import PROFILES
+from fer_utils.nets.random_residual import random_residual
+from fer_utils.data.synthetic import make_demo_dataset
+from fer_utils.studies.tuning import Search, SimulatedAnnealingOracle, TuningBudget, annealing_log, best_trial, chapter_searches, make_tuner, noise_table, powers_of_two, repeat_best, run_search, search_progress, search_summary, stepped, train_chosen, trials_table, tuning_budget, tuning_data
 
 pytestmark = [  # keras-tuner 1.4.8 calls threading's deprecated currentThread().getName() in every oracle call
     pytest.mark.filterwarnings("ignore:getName\\(\\) is deprecated:DeprecationWarning"),
@@ -103,7 +84,7 @@ class FakeEngine:
 @pytest.fixture
 def engine(monkeypatch):
     fake = FakeEngine()
-    monkeypatch.setattr("fer_utils.training.train", fake)
+    monkeypatch.setattr("fer_utils.engine.training.train", fake)
     return fake
 
 
@@ -188,7 +169,7 @@ def test_the_chapter_searches_follow_the_seeds():
 
 
 def test_every_strategy_trains_each_trial_through_the_engine(demo, engine, monkeypatch):
-    monkeypatch.setitem(fer_utils.models.MODELS, "random_residual", random_residual)
+    monkeypatch.setitem(fer_utils.nets.registry.MODELS, "random_residual", random_residual)
     oracles = {
         "bayesian": keras_tuner.oracles.BayesianOptimizationOracle,
         "random": keras_tuner.oracles.RandomSearchOracle,
@@ -282,7 +263,7 @@ def test_more_trials_later_trains_only_the_new_ones(demo, engine, strategy, caps
 
 def test_a_search_killed_mid_trial_resumes_with_that_trial(demo, monkeypatch):
     fake = FakeEngine(interrupt_at=2)
-    monkeypatch.setattr("fer_utils.training.train", fake)
+    monkeypatch.setattr("fer_utils.engine.training.train", fake)
     search = Search("s", "random", SEED_000)
     with pytest.raises(KeyboardInterrupt):
         run_search(search, demo, SMOKE, budget=TINY, max_trials=4)
@@ -313,7 +294,7 @@ def test_state_is_keyed_by_profile_dataset_and_search(demo, engine):
 
 def test_a_diverged_trial_is_recorded_as_failed_and_the_search_goes_on(demo, monkeypatch, capsys):
     fake = FakeEngine(nan_when=lambda s: s["learning_rate"] == 1e-4 and s["model_options"]["dense_units"] == 256)
-    monkeypatch.setattr("fer_utils.training.train", fake)
+    monkeypatch.setattr("fer_utils.engine.training.train", fake)
     tuner = run_search(Search("g", "grid", SEED_000), demo, SMOKE, budget=TINY, max_trials=3, verbose=True)
     table = trials_table(tuner)
     assert list(table["status"]) == [TrialStatus.COMPLETED, TrialStatus.FAILED, TrialStatus.COMPLETED]
@@ -335,7 +316,7 @@ def test_real_nan_from_the_engine_fails_the_trial(demo, monkeypatch):
         run.history.loc[run.history.index[-1], "loss"] = np.nan
         return run
 
-    monkeypatch.setattr("fer_utils.training.train", poisoned)
+    monkeypatch.setattr("fer_utils.engine.training.train", poisoned)
     search = Search(
         "tiny", "grid", {"learning_rate": (1e-3,)}, model="small_cnn", fixed={"model_options": {"filters": (4,)}}
     )
@@ -362,7 +343,7 @@ def test_trials_are_real_engine_runs_and_a_finished_search_reloads(demo, monkeyp
     model = tuner.get_best_models(1)[0]
     assert model.output_shape == (None, 7)
 
-    monkeypatch.setattr("fer_utils.training._fit", lambda *a, **k: pytest.fail("trained again"))
+    monkeypatch.setattr("fer_utils.engine.training._fit", lambda *a, **k: pytest.fail("trained again"))
     again = run_search(search, demo, SMOKE, budget=TINY)
     pd.testing.assert_frame_equal(trials_table(again).drop(columns="wall_seconds"), table.drop(columns="wall_seconds"))
 
@@ -436,7 +417,7 @@ def test_repeating_the_best_configuration_shows_the_noise(demo, engine):
 
 
 def test_plot_search_progress_draws_every_search(demo, engine, tmp_path, monkeypatch):
-    from fer_utils import plots
+    from fer_utils.figures import plots
 
     monkeypatch.setenv("FER_FIGURES_DIR", str(tmp_path / "figures"))
     tuners = {

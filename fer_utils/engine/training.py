@@ -1,0 +1,457 @@
+"""The training engine: the one way every chapter (and ``python -m fer_utils train``) trains a network.
+
+``train("baseline_cnn", dataset, profile=PROFILE)`` builds the network, the
+``tf.data`` input (:mod:`fer_utils.augment.pipeline`), optional class weights and
+online augmentation, compiles it with Adam (or AdamW, or SGD with Nesterov
+momentum, at a constant rate or on a warm-up-and-cosine or one-cycle schedule,
+with label smoothing or mixup: the ingredients of :mod:`fer_utils.studies.recipes`),
+and fits it with early stopping on ``val_loss`` and a best-model checkpoint.
+Every run keeps its files in one folder of the artifacts directory
+(``artifacts/run-<model>-<key>/``), the key made of the data, the profile and
+every setting (:class:`TrainingConfig`):
+
+* ``config.json``: the settings, the profile and the data's caption;
+* ``state.json``: the commit point, written last after every epoch: epochs
+  done, history, early-stopping and best-checkpoint state, and which
+  checkpoint files belong to it;
+* ``last-<epoch>.keras``: model *and optimizer* after the last finished epoch;
+* ``best-<epoch>.keras``: the model of the epoch with the lowest ``val_loss``
+  (seed 000's "checkpointer");
+* ``history.csv``: one row per epoch; ``model.keras``: the final (best) model.
+
+Every file is written under a temporary name and renamed, and checkpoints are
+named by epoch, so a run killed at any moment leaves a consistent state:
+calling ``train`` again with the same arguments resumes after the last
+committed epoch, with the optimizer's state, the early-stopping counters and
+the data order of an uninterrupted run, and a finished run is simply loaded.
+
+With more than one accelerator (or several logical CPUs) the run is trained
+under ``tf.distribute.MirroredStrategy``; the batch size is per replica.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+
+from fer_utils.engine.artifacts import artifact_path, replace_atomically, save_table
+from fer_utils.augment.transforms import OnlineAugmentation
+from fer_utils.data.dataset import FaceDataset
+from fer_utils.engine.evaluation import predict_labels
+from fer_utils.augment.imbalance import class_weights, focal_loss
+from fer_utils.nets.registry import MODELS, build_model
+from fer_utils.augment.pipeline import evaluation_pipeline, training_pipeline
+from fer_utils.config import Profile
+
+LOSSES = ("cross_entropy", "focal")
+PRECISIONS = ("float32", "mixed_bfloat16")
+OPTIMIZERS = ("adam", "adamw", "sgd_nesterov")
+SCHEDULES = ("constant", "cosine", "one_cycle")
+NESTEROV_MOMENTUM = 0.9
+ONE_CYCLE_DIVISOR = 25.0
+"""A one-cycle schedule starts at the peak rate over this and ends at it over this times 1e4 (fastai's defaults)."""
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Everything that decides a run's result; its hash names the run's folder."""
+
+    model: str = "baseline_cnn"
+    model_options: dict = field(default_factory=dict)
+    """Keyword arguments of the model's builder (for example ``dense_units``)."""
+    epochs: int = 40
+    batch_size: int = 64
+    """Images per replica and step; the global batch is this times the replicas."""
+    learning_rate: float = 1e-3
+    patience: int | None = 8
+    """Epochs without a lower ``val_loss`` before stopping; ``None``: never stop early."""
+    class_weighting: str | None = None
+    """``"balanced"`` for scikit-learn's balanced class weights (chapter 3)."""
+    oversample: bool = False
+    augmentation: OnlineAugmentation | None = None
+    loss: str = "cross_entropy"
+    precision: str = "float32"
+    jit_compile: bool = False
+    """XLA compilation. Off: on this project's 2-core CPU it did not train the
+    baseline faster (benchmarks/training_speed.py), and Keras' default, "auto",
+    would switch it on."""
+    seed: int = 0
+    optimizer: str = "adam"
+    """``"adam"``, ``"adamw"`` (decoupled ``weight_decay``, which it needs) or
+    ``"sgd_nesterov"`` (momentum 0.9, Nesterov)."""
+    weight_decay: float = 0.0
+    """Decoupled weight decay (Keras applies it to every weight, batch-norm scales included)."""
+    schedule: str = "constant"
+    """The learning rate over the run: ``"constant"`` (``learning_rate``), ``"cosine"``
+    (linear warm-up to ``learning_rate``, then a cosine to 0) or ``"one_cycle"``
+    (see :class:`LearningRateCurve`); both schedules span ``epochs``."""
+    warmup_epochs: float = 0.0
+    """Epochs of the schedule's rise to ``learning_rate``."""
+    label_smoothing: float = 0.0
+    """Train on soft targets ``(1 - ε) one_hot + ε / 7`` (:func:`fer_utils.augment.pipeline.soft_targets`)."""
+    mixup: float = 0.0
+    """Alpha of mixup's Beta distribution (:func:`fer_utils.augment.pipeline.mix_batch`); 0: off."""
+
+    ADDED = {
+        "optimizer": "adam", "weight_decay": 0.0, "schedule": "constant", "warmup_epochs": 0.0,
+        "label_smoothing": 0.0, "mixup": 0.0,
+    }
+    """Fields added after runs were first cached, with the values that leave them
+    out of :meth:`to_dict`: a run's key (its folder's name) is made from that
+    dict, so every configuration that existed before keeps its folder."""
+
+    def __post_init__(self):
+        if self.model not in MODELS:
+            raise ValueError(f"unknown model {self.model!r}; choose one of {', '.join(MODELS)}")
+        if self.loss not in LOSSES:
+            raise ValueError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"unknown precision {self.precision!r}; choose one of {', '.join(PRECISIONS)}")
+        if self.class_weighting not in (None, "balanced"):
+            raise ValueError(f"class_weighting must be None or 'balanced', got {self.class_weighting!r}")
+        if self.epochs < 1 or self.batch_size < 1:
+            raise ValueError(f"epochs and batch_size must be positive, got {self.epochs} and {self.batch_size}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}")
+        if self.weight_decay < 0 or (self.optimizer == "adamw" and not self.weight_decay):
+            raise ValueError(f"weight_decay must be >= 0, and > 0 for adamw; got {self.weight_decay}")
+        if not 0 <= self.warmup_epochs < self.epochs and self.schedule != "constant":
+            raise ValueError(f"warmup_epochs must be in [0, epochs), got {self.warmup_epochs} of {self.epochs}")
+        if not 0 <= self.label_smoothing < 1 or self.mixup < 0:
+            raise ValueError(f"label_smoothing must be in [0, 1) and mixup >= 0, "
+                             f"got {self.label_smoothing} and {self.mixup}")
+        if self.soft_targets and self.loss != "cross_entropy":
+            raise ValueError(f"label smoothing and mixup need the cross-entropy loss, not {self.loss!r}")
+
+    @property
+    def soft_targets(self) -> bool:
+        """Whether training uses soft targets (label smoothing or mixup) instead of integer labels."""
+        return bool(self.label_smoothing or self.mixup)
+
+    def to_dict(self) -> dict:
+        """Every setting as plain values (the augmentation as its own dict); the
+        :data:`ADDED` fields only where they differ from their defaults."""
+        values = asdict(self)
+        if self.augmentation is not None:
+            values["augmentation"] = self.augmentation.to_dict()
+        return {k: v for k, v in values.items() if k not in self.ADDED or v != self.ADDED[k]}
+
+
+@dataclass
+class TrainingRun:
+    """A trained network with its history and where its files are."""
+
+    model: keras.Model
+    """The best epoch's model (lowest ``val_loss``), compiled."""
+    history: pd.DataFrame
+    """One row per epoch: loss, accuracy, val_loss, val_accuracy, learning_rate, seconds."""
+    config: TrainingConfig
+    directory: Path
+    replicas: int
+    resumed_at: int | None
+    """The epoch this call resumed after, ``None`` when it started afresh or loaded a finished run."""
+    from_cache: bool
+
+    @property
+    def best_epoch(self) -> int:
+        return int(self.history["val_loss"].idxmin())
+
+    def accuracy(self, dataset: FaceDataset, split: str) -> float:
+        """Share of the images of ``split`` whose emotion the model gets right."""
+        images, labels = dataset.arrays(split)
+        return float(np.mean(predict_labels(self.model, images) == labels))
+
+
+def train(
+    model: str, dataset: FaceDataset, *, profile: Profile | None = None, verbose: int | None = None, **settings
+) -> TrainingRun:
+    """Train (or resume, or load) network ``model`` on ``dataset``'s train split.
+
+    ``settings`` are :class:`TrainingConfig` fields; ``epochs`` defaults to the
+    profile's ``training_epochs``. ``verbose`` is Keras' (1: a progress bar,
+    2: a line per epoch); by default a bar in a terminal and lines elsewhere.
+    """
+    if profile is not None:
+        settings.setdefault("epochs", profile.training_epochs)
+    config = TrainingConfig(model=model, **settings)
+    profile_name = profile.name if profile else None
+    directory = artifact_path(f"run-{model}", dataset, suffix="", profile=profile_name, config=config.to_dict())
+    directory.mkdir(parents=True, exist_ok=True)
+    if verbose is None:
+        verbose = 1 if sys.stdout.isatty() else 2
+    state = _read_json(directory / "state.json")
+    if state.get("finished"):
+        return TrainingRun(
+            model=keras.models.load_model(directory / "model.keras"),
+            history=_history_frame(state["history"]),
+            config=config, directory=directory, replicas=state["replicas"], resumed_at=None, from_cache=True,
+        )
+    return _fit(config, dataset, profile_name, directory, state, verbose)
+
+
+def training_images_per_second(model: keras.Model, batches, steps: int, batch_size: int) -> float:
+    """Training speed of a compiled ``model``: images per second over ``steps``
+    optimiser steps on ``batches`` (a ``tf.data`` pipeline or a generator of
+    ``(x, y)`` batches of ``batch_size``), after a short fit that builds the
+    training function, which is not counted."""
+    model.fit(batches, steps_per_epoch=3, epochs=1, verbose=0)
+    started = time.perf_counter()
+    model.fit(batches, steps_per_epoch=steps, epochs=1, verbose=0)
+    return steps * batch_size / (time.perf_counter() - started)
+
+
+def distribution_strategy() -> tf.distribute.Strategy:
+    """``MirroredStrategy`` over all GPUs if there are several, else over the
+    logical CPUs if there are several; otherwise TensorFlow's default strategy."""
+    devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
+    if len(devices) > 1:
+        return tf.distribute.MirroredStrategy([device.name for device in devices])
+    return tf.distribute.get_strategy()
+
+
+def _fit(
+    config: TrainingConfig, dataset: FaceDataset, profile: str | None, directory: Path, state: dict, verbose: int
+) -> TrainingRun:
+    strategy = distribution_strategy()
+    replicas = strategy.num_replicas_in_sync
+    global_batch = config.batch_size * replicas
+    train_images, train_labels = dataset.arrays("train")
+    if len(train_labels) < global_batch:
+        raise ValueError(
+            f"{dataset.name}: {len(train_labels)} training images cannot fill one batch of {global_batch} "
+            f"({config.batch_size} per replica x {replicas} replicas)"
+        )
+    resumed_at = state.get("epochs_done")
+    if resumed_at is None:
+        state = {
+            "epochs_done": 0, "history": [], "best_val_loss": math.inf, "best_checkpoint": None,
+            "last_checkpoint": None, "early_stopping": None, "replicas": replicas,
+        }
+        replace_atomically(directory / "config.json", lambda path: _write_json(
+            path, {**config.to_dict(), "profile": profile, "dataset": dataset.caption}
+        ))
+    steps_per_epoch = len(train_labels) // global_batch
+    with strategy.scope():
+        if state["last_checkpoint"]:
+            model = keras.models.load_model(directory / state["last_checkpoint"])
+        else:
+            keras.utils.set_random_seed(config.seed)
+            model = compiled_model(config, steps_per_epoch=steps_per_epoch)
+    early_stopping = (
+        _ResumableEarlyStopping(config.patience, state["early_stopping"]) if config.patience is not None else None
+    )
+    recorder = _RunRecorder(directory, state, early_stopping, config.seed)
+    start = state["epochs_done"]
+    stopped = bool(state["early_stopping"] and state["early_stopping"]["stopped"])
+    if start < config.epochs and not stopped:
+        train_stream = training_pipeline(
+            train_images, train_labels, batch_size=global_batch, seed=config.seed,
+            augmentation=config.augmentation, oversample=config.oversample,
+            epochs=config.epochs - start, first_epoch=start,
+            label_smoothing=config.label_smoothing, mixup=config.mixup,
+        )
+        model.fit(
+            train_stream,
+            validation_data=evaluation_pipeline(
+                *dataset.arrays("validation"), batch_size=global_batch, one_hot=config.soft_targets
+            ),
+            epochs=config.epochs, initial_epoch=start, steps_per_epoch=steps_per_epoch,
+            class_weight=class_weights(train_labels) if config.class_weighting else None,
+            callbacks=[early_stopping, recorder] if early_stopping else [recorder],
+            shuffle=False,  # the training pipeline orders each epoch itself
+            verbose=verbose,
+        )
+    with strategy.scope():  # no best checkpoint only if every val_loss was NaN: keep the last
+        best = keras.models.load_model(directory / (state["best_checkpoint"] or state["last_checkpoint"]))
+    replace_atomically(directory / "model.keras", best.save)
+    state["finished"] = True
+    _commit(directory, state)
+    return TrainingRun(
+        model=best, history=_history_frame(state["history"]), config=config, directory=directory,
+        replicas=replicas, resumed_at=resumed_at or None, from_cache=False,
+    )
+
+
+def compiled_model(config: TrainingConfig, steps_per_epoch: int | None = None) -> keras.Model:
+    """The network of ``config``, built under its precision and compiled as the engine
+    compiles it (also what the speed benchmarks time). A learning-rate schedule
+    needs ``steps_per_epoch`` (optimiser steps in an epoch) to know its length."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(config.precision)
+    try:
+        model = build_model(config.model, **config.model_options)
+    finally:
+        keras.config.set_dtype_policy(previous)
+    if config.soft_targets:
+        loss = "categorical_crossentropy"  # rows of target probabilities; "accuracy" then compares argmaxes
+    else:
+        loss = focal_loss() if config.loss == "focal" else "sparse_categorical_crossentropy"
+    model.compile(
+        optimizer=make_optimizer(config, steps_per_epoch),
+        loss=loss,
+        metrics=["accuracy"],
+        jit_compile=config.jit_compile,
+    )
+    return model
+
+
+def make_optimizer(config: TrainingConfig, steps_per_epoch: int | None = None) -> keras.optimizers.Optimizer:
+    """The optimiser of ``config`` with its learning rate or schedule (:func:`learning_rate_curve`)."""
+    rate = learning_rate_curve(config, steps_per_epoch)
+    decay = config.weight_decay or None
+    if config.optimizer == "sgd_nesterov":
+        return keras.optimizers.SGD(rate, momentum=NESTEROV_MOMENTUM, nesterov=True, weight_decay=decay)
+    if config.optimizer == "adamw":
+        return keras.optimizers.AdamW(rate, weight_decay=config.weight_decay)
+    return keras.optimizers.Adam(rate, weight_decay=decay)
+
+
+def learning_rate_curve(config: TrainingConfig, steps_per_epoch: int | None = None):
+    """``config.learning_rate`` itself for the constant schedule, else a
+    :class:`LearningRateCurve` over the run's ``epochs * steps_per_epoch`` steps."""
+    if config.schedule == "constant":
+        return config.learning_rate
+    if not steps_per_epoch or steps_per_epoch < 1:
+        raise ValueError(f"the {config.schedule} schedule needs the optimiser steps per epoch, got {steps_per_epoch}")
+    return LearningRateCurve(
+        config.learning_rate, total_steps=config.epochs * steps_per_epoch,
+        warmup_steps=round(config.warmup_epochs * steps_per_epoch), shape=config.schedule,
+    )
+
+
+@keras.saving.register_keras_serializable(package="fer_utils")
+class LearningRateCurve(keras.optimizers.schedules.LearningRateSchedule):
+    """The learning rate at each optimiser step: a rise over ``warmup_steps`` to
+    ``peak``, then a cosine fall until ``total_steps`` (and flat after it).
+
+    * ``"cosine"``: the rise is linear from ``peak / warmup_steps`` (the first
+      step) to ``peak``; the fall ends at 0 (Loshchilov and Hutter's cosine
+      annealing, with the warm-up large batches and Adam-type optimisers like).
+    * ``"one_cycle"``: Smith's one cycle as fastai runs it: a half-cosine rise
+      from ``peak / 25`` to ``peak``, then a half-cosine fall to ``peak / 25 / 1e4``;
+      with a rise of about 30% of the run, high rates early explore and the long
+      fall settles.
+
+    A rate that depends only on the step survives an interrupted run: the step
+    count is saved with the optimiser, so a resumed run continues the curve.
+    """
+
+    def __init__(self, peak: float, total_steps: int, warmup_steps: int = 0, shape: str = "cosine"):
+        if shape not in SCHEDULES[1:]:
+            raise ValueError(f"shape must be one of {', '.join(SCHEDULES[1:])}, got {shape!r}")
+        if peak <= 0 or total_steps < 1 or not 0 <= warmup_steps < total_steps:
+            raise ValueError(f"need peak > 0 and 0 <= warmup_steps < total_steps, "
+                             f"got {peak}, {warmup_steps}, {total_steps}")
+        self.peak, self.total_steps, self.warmup_steps = float(peak), int(total_steps), int(warmup_steps)
+        self.shape = shape
+
+    def __call__(self, step):
+        ops = keras.ops
+        step = ops.cast(step, "float32")
+        warmup, total = float(self.warmup_steps), float(self.total_steps)
+        if self.shape == "one_cycle":
+            start, end = self.peak / ONE_CYCLE_DIVISOR, self.peak / ONE_CYCLE_DIVISOR / 1e4
+            rise = start + (self.peak - start) * 0.5 * (1.0 - ops.cos(math.pi * step / max(warmup, 1.0)))
+        else:
+            end = 0.0
+            rise = self.peak * (step + 1.0) / max(warmup, 1.0)
+        progress = ops.clip((step - warmup) / max(total - warmup, 1.0), 0.0, 1.0)
+        fall = end + (self.peak - end) * 0.5 * (1.0 + ops.cos(math.pi * progress))
+        return ops.where(step < warmup, rise, fall)
+
+    def get_config(self):
+        return {"peak": self.peak, "total_steps": self.total_steps, "warmup_steps": self.warmup_steps,
+                "shape": self.shape}
+
+
+class _ResumableEarlyStopping(keras.callbacks.EarlyStopping):
+    """Keras' early stopping on ``val_loss``, starting from a saved count when resuming."""
+
+    def __init__(self, patience: int, saved: dict | None):
+        super().__init__(monitor="val_loss", patience=patience)
+        self._saved = saved
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        if self._saved:
+            self.wait, self.best = self._saved["wait"], self._saved["best"]
+
+    def snapshot(self) -> dict:
+        return {"wait": self.wait, "best": self.best, "stopped": bool(self.model.stop_training)}
+
+
+class _RunRecorder(keras.callbacks.Callback):
+    """After every epoch: the history, the best and the last checkpoint, then the commit.
+
+    Runs after early stopping (it comes later in the callback list), so the
+    committed state includes this epoch's early-stopping decision.
+    """
+
+    def __init__(self, directory: Path, state: dict, early_stopping: _ResumableEarlyStopping | None, seed: int):
+        super().__init__()
+        self.directory, self.state, self.early_stopping, self.seed = directory, state, early_stopping, seed
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._started = time.perf_counter()
+        _reseed_random_layers(self.model, self.seed, epoch)
+
+    def on_epoch_end(self, epoch, logs=None):
+        done = epoch + 1
+        row = {"epoch": done, **{k: float(v) for k, v in (logs or {}).items()}}
+        row["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+        row["seconds"] = time.perf_counter() - self._started
+        state, stale = self.state, []
+        state["history"].append(row)
+        if row["val_loss"] < state["best_val_loss"]:
+            stale.append(state["best_checkpoint"])
+            state["best_val_loss"], state["best_checkpoint"] = row["val_loss"], f"best-{done}.keras"
+            replace_atomically(self.directory / state["best_checkpoint"], self.model.save)
+        stale.append(state["last_checkpoint"])
+        state["last_checkpoint"] = f"last-{done}.keras"
+        replace_atomically(self.directory / state["last_checkpoint"], self.model.save)
+        state["epochs_done"] = done
+        state["early_stopping"] = self.early_stopping.snapshot() if self.early_stopping else None
+        save_table(_history_frame(state["history"]), self.directory / "history.csv")
+        _commit(self.directory, state)
+        for name in stale:  # only once the new state no longer points at them
+            if name and name not in (state["best_checkpoint"], state["last_checkpoint"]):
+                (self.directory / name).unlink(missing_ok=True)
+
+
+def _reseed_random_layers(model: keras.Model, seed: int, epoch: int) -> None:
+    """Set the random state of every dropout-like layer from ``(seed, epoch)``.
+
+    Keras does not restore these states when it loads a checkpoint, so a resumed
+    run would otherwise drop different units than an uninterrupted one.
+    """
+    states = [v for v in model.non_trainable_variables if v.path.endswith("seed_generator_state")]
+    values = np.random.SeedSequence((seed, epoch)).generate_state(len(states))
+    for state, value in zip(states, values):
+        state.assign(np.asarray([value, 0], dtype=state.dtype))
+
+
+def _commit(directory: Path, state: dict) -> None:
+    replace_atomically(directory / "state.json", lambda path: _write_json(path, state))
+
+
+def _write_json(path: Path, value: dict) -> None:
+    path.write_text(json.dumps(value, indent=1, default=str))
+
+
+def _read_json(path: Path) -> dict:
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _history_frame(rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(rows).set_index("epoch")

@@ -1,0 +1,1 @@
+"""Every figure of the book: one style, one module per chapter."""
