@@ -1,4 +1,6 @@
-"""Keeps what a test run writes (unit tests and nbval) out of figures/ and artifacts/."""
+"""Keeps what a test run writes out of figures/ and artifacts/: the unit tests' files and
+those of the chapters tests/test_report.py executes (their kernels inherit these variables).
+"""
 
 import os
 import tempfile

@@ -73,9 +73,9 @@ def main() -> int:
 
     import keras
 
-    from fer_utils import faces as pipeline
     from fer_utils.data.discovery import load_dataset
     from fer_utils.engine.evaluation import metrics_summary
+    from fer_utils.faces.reading import emotion_model
     from fer_utils.machine import cpu_name
 
     dataset = load_dataset(args.data)
@@ -84,7 +84,7 @@ def main() -> int:
               file=sys.stderr)
         return 2
     images, labels = dataset.arrays("test")
-    ours = pipeline.emotion_model(args.model)
+    ours = emotion_model(args.model)
     peer = keras.models.load_model(weights, compile=False)
     if tuple(peer.input_shape[1:]) != (64, 64, 1) or tuple(peer.output_shape[1:]) != (7,):
         print(f"{weights}: takes {peer.input_shape} and outputs {peer.output_shape}; expected fer's "

@@ -68,7 +68,7 @@ def main(argv=None) -> int:
     print(f"data: {dataset.caption}", flush=True)
     table = recipes.ablation(recipe, dataset, profile, epochs=args.epochs, ingredients=args.ingredients,
                              tta=not args.no_tta, verbose=2, log=lambda line: print(line, flush=True))
-    print("\nablation (accuracy of the kept epoch; deltas in percentage points against the full recipe):")
+    print("\nablation (accuracy of the kept epoch; changes: the row minus the full recipe, in percentage points):")
     print(table.to_string(float_format=lambda v: f"{v:.3f}"))
     for line in recipes.ablation_findings(table, dataset):
         print("*", line)

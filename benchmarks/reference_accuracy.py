@@ -2,7 +2,7 @@
 
     FER_DATA=/path/to/fer2013 .venv/bin/python benchmarks/reference_accuracy.py [--model FILE.keras]
 
-Loads ``fer_utils/reference/model.keras`` (or ``--model``) with nothing but
+Loads ``fer_utils/faces/reference/model.keras`` (or ``--model``) with nothing but
 ``keras.models.load_model`` in safe mode, before anything of ``fer_utils`` is
 imported, so it proves that the file needs no package code. Then reads
 FER-2013 (through ``fer_utils``' loader, with its cache), feeds the model the
@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-FOLDER = Path(__file__).resolve().parent.parent / "fer_utils" / "reference"
+FOLDER = Path(__file__).resolve().parent.parent / "fer_utils" / "faces" / "reference"
 TOLERANCE = 0.005
 
 
@@ -64,9 +64,7 @@ def main(argv=None) -> int:
         for metric in ("accuracy", "macro_f1"):
             rows.append((usage, metric, len(labels), claimed[metric], measured[metric]))
         failed |= abs(measured["accuracy"] - claimed["accuracy"]) > TOLERANCE
-    extra = model.count_params() - card["parameters"]
-    print(f"data: {dataset.caption}; card: {card['model']}, {card['parameters']:,} parameters"
-          f"{f' (+{extra:,} fixed weights of the built-in held-out blur)' if extra > 0 else ''}, "
+    print(f"data: {dataset.caption}; card: {card['model']}, {card['parameters']:,} parameters, "
           f"run {card['run']}, trained {card['trained']}\n")
     print(f"{'split':<12} {'metric':<9} {'faces':>6} {'card':>7} {'measured':>9} {'diff':>8}")
     for usage, metric, count, claimed, measured in rows:

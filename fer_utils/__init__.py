@@ -26,8 +26,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from fer_utils.config import active_profile  # noqa: E402
 from fer_utils.data.dataset import FaceDataset  # noqa: E402
-from fer_utils.data.discovery import load_dataset  # noqa: E402
+from fer_utils.data.discovery import chapter_data, load_dataset  # noqa: E402
 from fer_utils.data.labels import DISPLAY_NAMES, EMOTIONS  # noqa: E402
 
 __version__ = "0.1.0"
-__all__ = ["DISPLAY_NAMES", "EMOTIONS", "FaceDataset", "active_profile", "load_dataset"]
+__all__ = ["DISPLAY_NAMES", "EMOTIONS", "FaceDataset", "active_profile", "chapter_data", "load_dataset"]

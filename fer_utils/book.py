@@ -14,9 +14,18 @@ notebook (``book_notebook``) and writes
 
 The book has a title page, contents, one numbered chapter per notebook (its
 ``# Chapter N. ...`` heading; its ``##`` headings become sections), numbered
-figures with captions, the references (``report/references.md``) and an
-appendix with the environment and the time each chapter took. Book metadata
-(title, authors) lives in ``report/book.toml``.
+figures with captions, the references (``report/references.md``), an
+appendix with the solutions to the exercises and one with the environment and
+the time each chapter took. Book metadata (title, authors) lives in
+``report/book.toml``.
+
+Exercises follow the chapters' conventions: each is a ``### Exercise N.k: title``
+markdown cell; a worked answer sits in a ``<details><summary>Solution</summary>
+... </details>`` block of a markdown cell, and solution code in a code cell
+tagged ``solution``. The chapters of the book keep the exercises (text, the
+student's cell and the check cell) but not their solutions: those move to the
+appendix "Solutions to the exercises", one section per chapter, with the
+solution code's output, and each exercise points to its solution there.
 """
 
 from __future__ import annotations
@@ -24,8 +33,6 @@ from __future__ import annotations
 import ast
 import copy
 import json
-import os
-import platform
 import re
 import shutil
 import subprocess
@@ -33,12 +40,12 @@ import sys
 import time
 import tomllib
 from datetime import datetime
-from importlib import metadata
 from pathlib import Path
 
 from fer_utils.config import prefer_onednn
 from fer_utils.config import project_root
 from fer_utils.config import active_profile
+from fer_utils.machine import environment, git_commit
 
 BOOK_NAME = "fer-report"
 PDF_TOOLS = ("xelatex", "pandoc")
@@ -55,6 +62,20 @@ CHAPTER = re.compile(r"^#\s+(?:Chapter\s+(\d+)\s*[.:]?\s*)?(.+?)\s*$", re.IGNORE
 SECTION = re.compile(r"^(#{2,6})\s+(?:\d+(?:\.\d+)*\.?\s+)?(.+?)\s*$")
 PLOT_CALL = re.compile(r"\b(plot_\w+)\s*\(")
 ERROR_HINT = "see the notebook in report/build/notebooks/"
+SOLUTION_TAGS = {"solution", "solutions"}  # a code cell with one of these tags is an exercise's solution
+SOLUTIONS_TITLE = "Solutions to the exercises"
+# an exercise's heading (``### Exercise 1.2: title``): the title, and its number
+EXERCISE = re.compile(r"^#{2,6}[ \t]+(Exercise\b(?:[ \t]+(\d+(?:\.\d+)*))?[^\n]*?)[ \t]*$", re.IGNORECASE | re.M)
+# an exercise's heading, or a collapsed solution (<details> whose <summary> says Solution or Answer)
+EXERCISE_OR_ANSWER = re.compile(
+    EXERCISE.pattern
+    + r"|<details\b[^>]*>\s*<summary\b[^>]*>(?P<summary>.*?)</summary>(?P<answer>.*?)</details>[ \t]*\n?",
+    re.IGNORECASE | re.M | re.S,
+)
+SOLUTION_SUMMARY = re.compile(r"\b(solution|answer)s?\b", re.IGNORECASE)
+WIDGET_MIME = "application/vnd.jupyter.widget"  # -view+json (a live control), -state+json
+# what a widget, a progress bar or an undrawn figure leaves as plain text
+WIDGET_TEXT = re.compile(r"^\s*(?:[^\n|]*\d+%\|[^\n]*\|\s*\d+/\d+[^\n]*|<Figure size [\d.]+x[\d.]+ with \d+ Axes>)\s*$")
 
 
 def report_dir() -> Path:
@@ -81,9 +102,10 @@ def run_notebooks(
 
     The kernels run with oneDNN on (:func:`fer_utils.prefer_onednn`) and without
     capturing low-level output, so TensorFlow's C++ start-up notices go to this
-    terminal instead of into the chapters.
+    terminal instead of into the chapters. A progress bar (tqdm) counts the chapters.
     """
     import papermill  # imported here: the rest of the package does not need Jupyter
+    from tqdm.auto import tqdm
 
     prefer_onednn()
 
@@ -93,20 +115,22 @@ def run_notebooks(
     data = str(Path(data).resolve()) if data else None
     started = datetime.now().astimezone()
     results = []
-    for notebook in notebook_paths():
-        target = output_dir / notebook.name
-        print(f"running {notebook.name} (profile {chosen.name})", flush=True)
-        clock = time.perf_counter()
-        papermill.execute_notebook(
-            notebook,
-            target,
-            parameters={"profile": chosen.name, "data": data},
-            cwd=notebook.parent,
-            progress_bar=False,
-            extra_arguments=["--IPKernelApp.capture_fd_output=False"],
-        )
-        results.append((target, time.perf_counter() - clock))
-        print(f"  wrote {target} in {results[-1][1]:.1f} s", flush=True)
+    with tqdm(notebook_paths(), desc="chapters", unit="chapter") as chapters:  # one step per chapter
+        for notebook in chapters:
+            target = output_dir / notebook.name
+            chapters.set_postfix_str(notebook.stem)
+            tqdm.write(f"running {notebook.name} (profile {chosen.name})")
+            clock = time.perf_counter()
+            papermill.execute_notebook(
+                notebook,
+                target,
+                parameters={"profile": chosen.name, "data": data},
+                cwd=notebook.parent,
+                progress_bar=False,
+                extra_arguments=["--IPKernelApp.capture_fd_output=False"],
+            )
+            results.append((target, time.perf_counter() - clock))
+            tqdm.write(f"  wrote {target} in {results[-1][1]:.1f} s")
     record = describe_run(chosen.name, data, started)
     (output_dir.parent / "run.json").write_text(json.dumps(record, indent=2))
     return results
@@ -145,19 +169,23 @@ def executed_notebooks(folder: Path | None = None) -> list[Path]:
 
 
 def plot_captions() -> dict[str, str]:
-    """First sentence of each ``plots.plot_*`` docstring: the default figure captions."""
-    tree = ast.parse((Path(__file__).parent / "plots.py").read_text())
+    """First sentence of each ``figures.plot_*`` docstring: the default figure captions.
+
+    The chapter modules are read as text, so that building the book imports no plotting library.
+    """
     captions = {}
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef) and node.name.startswith("plot_"):
-            text = " ".join((ast.get_docstring(node) or "").split("\n\n")[0].split())
-            text = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text)[0].replace("``", "")
-            if text:
-                captions[node.name] = text
+    for module in sorted((Path(__file__).parent / "figures").glob("*.py")):
+        for node in ast.parse(module.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("plot_"):
+                text = " ".join((ast.get_docstring(node) or "").split("\n\n")[0].split())
+                text = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text)[0].replace("``", "")
+                if text:
+                    captions[node.name] = text
     return captions
 
 
-def book_notebook(notebooks: list[Path], run: dict | None = None, latex: bool = False):
+def book_notebook(notebooks: list[Path], run: dict | None = None, latex: bool = False,
+                  hide_code: bool = False):
     """All chapters merged into one notebook, ready for nbconvert.
 
     A chapter keeps the number its ``# Chapter N.`` heading gives (the text
@@ -166,8 +194,15 @@ def book_notebook(notebooks: list[Path], run: dict | None = None, latex: bool = 
     cell's ``caption`` metadata, else the plotting function's docstring, else
     the section title); papermill's injected-parameters cells (they hold the
     machine's data path) and stderr streams are left out. A cell that raised an
-    error stops the export. With ``latex``, markdown and HTML tables are
-    converted to LaTeX here, in one pandoc call each.
+    error stops the export. Exercises keep their text, the student's cell and
+    the check cell; their solutions (``<details>`` answers, code cells tagged
+    ``solution``) move to the appendix :data:`SOLUTIONS_TITLE`
+    (:func:`solutions_appendix`). Outputs of widgets (interactive controls,
+    progress bars) are left out: the static figure an interactive cell draws
+    first stays. With ``latex``, markdown and HTML tables are converted to LaTeX
+    here, in one pandoc call each. With ``hide_code`` (the exporters leave every
+    code cell's input out) the solution code is written as text, so that the
+    appendix still shows it.
     """
     import nbformat
 
@@ -179,18 +214,24 @@ def book_notebook(notebooks: list[Path], run: dict | None = None, latex: bool = 
     for path in notebooks:
         notebook = nbformat.read(path, as_version=4)
         number = toc[-1]["number"] + 1 if toc else 1  # unless the heading says otherwise
-        chapter = {"number": number, "title": None, "file": path.name, "sections": [],
+        chapter = {"number": number, "title": None, "file": path.name, "sections": [], "exercises": [],
                    "seconds": notebook.metadata.get("papermill", {}).get("duration")}
-        state = {"counts": [0] * 5, "section": None, "figures": 0}
+        state = {"counts": [0] * 5, "section": None, "figures": 0, "exercise": None,
+                 "has_solutions": any(map(_holds_solution, notebook.cells))}
         for index, cell in enumerate(notebook.cells):
             if "injected-parameters" in cell.metadata.get("tags", []):
                 continue
             cell = copy.deepcopy(cell)
+            cell.id = f"{path.stem}-{index}"  # unique in the book
+            where = f"{path.name}, cell {index}"
+            if cell.cell_type == "code" and _is_solution_cell(cell):
+                book.cells.extend(_take_solution_cell(cell, chapter, state, latex, where))
+                continue
             if cell.cell_type == "markdown":
+                cell.source = _take_answers(cell.source, chapter, state, latex)
                 cell.source = _number_headings(cell.source, chapter, state, latex)
             elif cell.cell_type == "code":
-                cell.outputs = _book_outputs(cell, chapter, state, captions, f"{path.name}, cell {index}")
-            cell.id = f"{path.stem}-{index}"  # unique in the book
+                cell.outputs = _book_outputs(cell, chapter, state, captions, where)
             book.cells.append(cell)
         if chapter["title"] is None:
             raise ValueError(f"{path.name} has no '# Chapter N. Title' heading")
@@ -200,9 +241,15 @@ def book_notebook(notebooks: list[Path], run: dict | None = None, latex: bool = 
         for section in chapter["sections"]:
             section["anchor"] = html_anchor(f"## {section['number']} {section['title']}")
     front = title_page(run or {}, notebooks)
-    book.cells.extend(back_matter(toc, {**(run or {}), **front}, latex))
+    back = {"cells": [], "contents": []}
+    references_chapter(back, latex)
+    solutions_appendix(back, toc, captions, latex, hide_code)
+    environment_appendix(back, toc, {**(run or {}), **front}, latex)
+    book.cells.extend(back["cells"])
+    for chapter in toc:
+        del chapter["exercises"]  # the cells themselves: in the appendix now
     book.metadata.title = book_settings()["title"]
-    book.metadata.book = {**book_settings(), **front, "toc": toc}
+    book.metadata.book = {**book_settings(), **front, "toc": toc, "back": back["contents"]}
     if latex:
         markdown_to_latex(book)
         tables_to_latex(book)
@@ -210,12 +257,19 @@ def book_notebook(notebooks: list[Path], run: dict | None = None, latex: bool = 
 
 
 def _number_headings(source: str, chapter: dict, state: dict, latex: bool) -> str:
-    """The chapter heading and the section headings of one markdown cell, renumbered."""
+    """The chapter heading and the section headings of one markdown cell, renumbered.
+
+    An exercise's heading (``### Exercise 1.2: ...``) carries its own number and
+    gets none from the book. The ``## Exercises`` section says where the solutions are.
+    """
     lines, fenced = [], False
     for line in source.splitlines():
         fenced ^= line.lstrip().startswith("```")
         if fenced:
             pass
+        elif match := EXERCISE.match(line):
+            state["section"] = match.group(1)
+            line = f"{line} {{.unnumbered}}" if latex else line
         elif chapter["title"] is None and (match := CHAPTER.match(line)):
             declared, chapter["title"] = match.groups()
             chapter["number"] = int(declared or chapter["number"])
@@ -232,18 +286,91 @@ def _number_headings(source: str, chapter: dict, state: dict, latex: bool) -> st
             if level == 0:
                 chapter["sections"].append({"number": number, "title": title})
             line = f"{hashes} {title}" if latex else f"{hashes} {number} {title}"
+            if level == 0 and title.strip().lower() == "exercises" and state.get("has_solutions"):
+                line += f"\n\n*In this book the solutions are in Appendix A, {SOLUTIONS_TITLE}.*"
         lines.append(line)
     return "\n".join(lines)
 
 
+# --- exercises: the solutions move to an appendix -----------------------------
+
+
+def _is_solution_cell(cell) -> bool:
+    return bool(SOLUTION_TAGS & set(cell.metadata.get("tags", [])))
+
+
+def _holds_solution(cell) -> bool:
+    if cell.cell_type == "code":
+        return _is_solution_cell(cell)
+    return cell.cell_type == "markdown" and any(
+        match.group("summary") is not None and SOLUTION_SUMMARY.search(match.group("summary"))
+        for match in EXERCISE_OR_ANSWER.finditer(cell.source)
+    )
+
+
+def _exercise(chapter: dict, state: dict, heading: str | None = None, number: str | None = None) -> dict:
+    """A new exercise of the chapter, current from now on; its solution's heading and anchors."""
+    count = len(chapter["exercises"]) + 1
+    if heading is None:  # a solution before any exercise heading
+        title = f"Solution ({state['section'] or chapter['title']})"
+    else:
+        title = re.sub(r"^Exercise\b", "Solution", heading, flags=re.IGNORECASE)
+    exercise = {"heading": title, "number": number, "parts": [], "pointed": False,
+                "label": f"solution-{chapter['number']}-{count}"}
+    chapter["exercises"].append(exercise)
+    state["exercise"] = exercise
+    return exercise
+
+
+def _pointer(exercise: dict, latex: bool) -> str:
+    """Where an exercise's solution is (said once per exercise): a link to the appendix, and in the PDF its page."""
+    if exercise["pointed"]:
+        return ""
+    exercise["pointed"] = True
+    name = f"Solution {exercise['number']}" if exercise["number"] else exercise["heading"]
+    if latex:
+        return (f"*The solution is in Appendix A: [{name}](#{exercise['label']}), "
+                f"page \\pageref{{{exercise['label']}}}.*")
+    return f"*The solution is in Appendix A: [{name}](#{html_anchor('### ' + exercise['heading'])}).*"
+
+
+def _take_answers(source: str, chapter: dict, state: dict, latex: bool) -> str:
+    """A markdown cell without its collapsed solutions, which go to the current exercise."""
+    def take(match):
+        if match.group(1) is not None:  # an exercise's heading: the answers that follow are its
+            _exercise(chapter, state, match.group(1), match.group(2))
+            return match.group(0)
+        if not SOLUTION_SUMMARY.search(match.group("summary")):
+            return match.group(0)  # a hint, say: it stays
+        exercise = state["exercise"] or _exercise(chapter, state)
+        exercise["parts"].append({"markdown": match.group("answer").strip("\n")})
+        pointer = _pointer(exercise, latex)
+        return f"{pointer}\n" if pointer else ""
+
+    return EXERCISE_OR_ANSWER.sub(take, source).rstrip("\n")
+
+
+def _take_solution_cell(cell, chapter: dict, state: dict, latex: bool, where: str) -> list:
+    """A solution code cell goes to the current exercise; in its place, where to find it (once)."""
+    import nbformat
+
+    exercise = state["exercise"] or _exercise(chapter, state)
+    cell.metadata.pop("jupyter", None)  # source_hidden: JupyterLab's collapsed input
+    exercise["parts"].append({"code": cell, "where": where})
+    pointer = _pointer(exercise, latex)
+    return [nbformat.v4.new_markdown_cell(pointer, id=f"{cell.id}-pointer")] if pointer else []
+
+
 def _book_outputs(cell, chapter: dict, state: dict, captions: dict, where: str) -> list:
-    """A code cell's outputs for the book: no stderr, every image a numbered, captioned figure."""
+    """A code cell's outputs for the book: no stderr, no progress bars, every image a numbered, captioned figure."""
     outputs = []
     for output in cell.get("outputs", []):
         if output.output_type == "error":
             raise RuntimeError(f"{where}: {output.ename}: {output.evalue} ({ERROR_HINT})")
         if output.output_type == "stream" and output.name == "stderr":
             continue
+        if _is_widget(output):
+            continue  # a progress bar, an interactive cell's controls: nothing to read on paper
         if {"image/png", "image/jpeg"} & set(output.get("data", {})):
             state["figures"] += 1
             called = PLOT_CALL.search(cell.source)
@@ -256,6 +383,34 @@ def _book_outputs(cell, chapter: dict, state: dict, captions: dict, where: str) 
             output.metadata["figure"] = f"Figure {chapter['number']}.{state['figures']}"
         outputs.append(output)
     return outputs
+
+
+def _is_widget(output) -> bool:
+    """Whether an output is a widget (ipywidgets: controls, ``interactive``, tqdm's notebook bar).
+
+    In a live notebook it is drawn by JupyterLab; in the book it would only be its
+    text form (``interactive(children=(FloatSlider(...), Output()), ...)``, a bar's
+    ``40%|####      | 2/5``), also when the widget's own data was stripped.
+    """
+    data = output.get("data", {})
+    if any(mime.startswith(WIDGET_MIME) for mime in data):
+        return True
+    if output.output_type not in ("display_data", "execute_result") or set(data) - {"text/plain"}:
+        return False
+    text = data.get("text/plain", "")
+    text = "".join(text) if isinstance(text, list) else text
+    name = re.match(r"\s*([A-Za-z_]\w*)\(", text)
+    return bool(name and name.group(1) in _widget_names()) or bool(WIDGET_TEXT.match(text))
+
+
+def _widget_names() -> frozenset[str]:
+    """The names of ipywidgets' widget classes (their text form starts with one)."""
+    try:
+        import ipywidgets
+    except ImportError:
+        return frozenset({"interactive", "Box", "HBox", "VBox", "GridBox", "Output", "Tab", "Accordion"})
+    return frozenset(name for name, value in vars(ipywidgets).items()
+                     if isinstance(value, type) and issubclass(value, ipywidgets.Widget))
 
 
 def html_anchor(heading: str) -> str:
@@ -290,25 +445,92 @@ def title_page(run: dict, notebooks: list[Path]) -> dict:
     }
 
 
-def back_matter(toc: list[dict], run: dict, latex: bool) -> list:
-    """The references chapter and the environment appendix (``run``: run.json and the title page)."""
+def _appendix_letter(back: dict) -> str:
+    return chr(ord("A") + sum(1 for entry in back["contents"] if entry.get("appendix")))
+
+
+def _back_heading(back: dict, title: str, latex: bool, appendix: bool = False) -> str:
+    """A chapter of the back matter: its heading cell and contents entry; returns an appendix's letter."""
     import nbformat
 
-    new_md, new_raw = nbformat.v4.new_markdown_cell, nbformat.v4.new_raw_cell
+    letter, anchor = _appendix_letter(back) if appendix else "", ""
+    if latex:
+        if appendix:  # \appendix once, before the first: the others follow as chapters B, C, ...
+            command = (r"\appendix" if letter == "A" else "") + rf"\chapter{{{title}}}"
+        else:
+            command = rf"\chapter*{{{title}}}\addcontentsline{{toc}}{{chapter}}{{{title}}}\markboth{{{title}}}{{}}"
+        cell = nbformat.v4.new_raw_cell(command, metadata={"raw_mimetype": "text/latex"})
+    else:  # a markdown heading (the HTML exporter escapes raw HTML cells); its anchor as for the chapters
+        heading = f"# Appendix {letter}. {title}" if appendix else f"# {title}"
+        cell, anchor = nbformat.v4.new_markdown_cell(heading), html_anchor(heading)
+    back["cells"].append(cell)
+    back["contents"].append({"anchor": anchor, "appendix": appendix, "sections": [],
+                             "label": f"Appendix {letter}. {title}" if appendix else title})
+    return letter
 
-    def heading(title, anchor, appendix=False):
-        if latex:
-            command = rf"\appendix\chapter{{{title}}}" if appendix else \
-                rf"\chapter*{{{title}}}\addcontentsline{{toc}}{{chapter}}{{{title}}}\markboth{{{title}}}{{}}"
-            return new_raw(command, metadata={"raw_mimetype": "text/latex"})
-        label = "Appendix A. " if appendix else ""
-        return new_raw(f'<h1 id="{anchor}">{label}{title}</h1>', metadata={"raw_mimetype": "text/html"})
+
+def _back_section(back: dict, letter: str, title: str, latex: bool) -> str:
+    """An appendix's ``##`` heading, numbered as LaTeX numbers it; listed in the HTML's contents."""
+    sections = back["contents"][-1]["sections"]
+    number = f"{letter}.{len(sections) + 1}"
+    sections.append({"number": number, "title": title, "anchor": html_anchor(f"## {number} {title}")})
+    return f"## {title}" if latex else f"## {number} {title}"
+
+
+def references_chapter(back: dict, latex: bool) -> None:
+    """The references (``report/references.md``), an unnumbered chapter."""
+    import nbformat
 
     references = (report_dir() / "references.md").read_text()
     title = re.search(r"^# (.+)$", references, re.M)
     title = title.group(1).strip() if title else "References"
-    cells = [heading(title, "references"), new_md(re.sub(r"^# .+\n", "", references, flags=re.M))]
+    _back_heading(back, title, latex)
+    back["cells"].append(nbformat.v4.new_markdown_cell(re.sub(r"^# .+\n", "", references, flags=re.M)))
 
+
+def solutions_appendix(back: dict, toc: list[dict], captions: dict, latex: bool, hide_code: bool) -> None:
+    """Appendix A (when any chapter has a solution): per chapter and exercise, the worked
+    answers and the solution code with its output, as the run left them."""
+    import nbformat
+
+    chapters = [chapter for chapter in toc if any(e["parts"] for e in chapter["exercises"])]
+    if not chapters:
+        return
+    new_md = nbformat.v4.new_markdown_cell
+    letter = _back_heading(back, SOLUTIONS_TITLE, latex, appendix=True)
+    cells = back["cells"]
+    cells.append(new_md(
+        "The worked answers to the exercises at the end of each chapter, and the solution code with "
+        "the output it gave when this book was built. Try an exercise before you read its solution: "
+        "in the notebooks the solutions are collapsed, and each code exercise has a check cell that "
+        "says whether your own answer is right."
+    ))
+    appendix = {"number": letter, "title": SOLUTIONS_TITLE}
+    state = {"section": SOLUTIONS_TITLE, "figures": 0}
+    for chapter in chapters:
+        cells.append(new_md(_back_section(back, letter, f"Chapter {chapter['number']}. {chapter['title']}", latex)))
+        for exercise in (e for e in chapter["exercises"] if e["parts"]):
+            heading = f"### {exercise['heading']}"
+            cells.append(new_md(f"{heading} {{#{exercise['label']} .unnumbered}}" if latex else heading))
+            state["section"] = exercise["heading"]
+            for part in exercise["parts"]:
+                if "markdown" in part:
+                    cells.append(new_md(part["markdown"]))
+                    continue
+                cell = part["code"]
+                cell.outputs = _book_outputs(cell, appendix, state, captions, part["where"])
+                if hide_code:  # the exporter leaves code cells' input out: the code as text, then its output
+                    cells.append(new_md(f"```python\n{cell.source}\n```"))
+                    if not cell.outputs:
+                        continue
+                cells.append(cell)
+
+
+def environment_appendix(back: dict, toc: list[dict], run: dict, latex: bool) -> None:
+    """The machine and packages that ran the chapters, and the time each took (``run``: run.json and the title page)."""
+    import nbformat
+
+    new_md = nbformat.v4.new_markdown_cell
     env = run.get("environment") or environment()
     escape = lambda text: str(text).replace("|", r"\|").replace("*", r"\*").replace("_", r"\_")
     rows = [("Python", env["python"]), ("platform", env["platform"]), ("CPU", env["cpu"]),
@@ -324,16 +546,14 @@ def back_matter(toc: list[dict], run: dict, latex: bool) -> list:
     packages = "| package | version |\n|:--|:--|\n" + "\n".join(
         f"| {escape(name)} | {escape(version)} |" for name, version in env["packages"].items()
     )
-    cells += [
-        heading("Environment", "environment", appendix=True),
+    letter = _back_heading(back, "Environment", latex, appendix=True)
+    back["cells"] += [
         new_md("The machine and software that executed the notebooks of this book.\n\n" + machine),
-        new_md(("## Time per chapter" if latex else "## A.1 Time per chapter")
-               + "\n\nWall-clock time of each notebook's execution, as measured by the run.\n\n"
-               + times),
-        new_md(("## Package versions" if latex else "## A.2 Package versions")
+        new_md(_back_section(back, letter, "Time per chapter", latex)
+               + "\n\nWall-clock time of each notebook's execution, as measured by the run.\n\n" + times),
+        new_md(_back_section(back, letter, "Package versions", latex)
                + "\n\nThe packages `requirements.txt` pins, as installed.\n\n" + packages),
     ]
-    return cells
 
 
 def pandoc(source: str, from_format: str, extra: tuple[str, ...] = ()) -> str:
@@ -447,7 +667,8 @@ def export_html(notebooks: list[Path], run: dict, target: Path, hide_code: bool 
         extra_template_basedirs=[str(report_dir() / "templates")], template_name="book_html",
         exclude_input=hide_code, exclude_output_prompt=hide_code, embed_images=True,
     )
-    body, _ = exporter.from_notebook_node(book_notebook(notebooks, run), {"metadata": {"name": target.stem}})
+    body, _ = exporter.from_notebook_node(book_notebook(notebooks, run, hide_code=hide_code),
+                                          {"metadata": {"name": target.stem}})
     target.write_text(body, encoding="utf-8")
     return target
 
@@ -461,7 +682,7 @@ def export_pdf(notebooks: list[Path], run: dict, target: Path, hide_code: bool =
         exclude_input=hide_code, exclude_output_prompt=hide_code,
     )
     latex, resources = exporter.from_notebook_node(
-        book_notebook(notebooks, run, latex=True), {"metadata": {"name": target.stem}}
+        book_notebook(notebooks, run, latex=True, hide_code=hide_code), {"metadata": {"name": target.stem}}
     )
     folder = target.parent / "latex"
     folder.mkdir(parents=True, exist_ok=True)

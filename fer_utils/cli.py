@@ -5,15 +5,19 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 from pathlib import Path
 
-from fer_utils.config import prefer_onednn
-from fer_utils.data.dataset import SPLITS
+from fer_utils.config import prefer_onednn, storage_error
+from fer_utils.errors import StorageError
+from fer_utils.data.dataset import SPLITS, dataset_digest
 from fer_utils.data.discovery import find_data, load_dataset
-from fer_utils.faces.reading import MARGIN, WEBCAM_DETECTOR, HaarDetector
+from fer_utils.faces.detection import DETECTOR_NAMES, WEBCAM_DETECTOR, HaarDetector
+from fer_utils.faces.reading import MARGIN
 from fer_utils.data.labels import DISPLAY_NAMES
 from fer_utils.book import BOOK_NAME
+from fer_utils.engine.export import FORMATS as EXPORT_FORMATS
 
 
 def info(args) -> int:
@@ -27,7 +31,9 @@ def info(args) -> int:
             "synthetic": dataset.synthetic,
             "location": str(location) if location else None,
             "chosen_by": how,
+            "digest": dataset_digest(dataset),
             "images": len(dataset),
+            "totals": {split: int(counts.at[split, "total"]) for split in SPLITS if split in counts.index},
             "counts": {
                 split: {e: int(counts.at[split, e]) for e in DISPLAY_NAMES}
                 for split in SPLITS
@@ -38,6 +44,7 @@ def info(args) -> int:
         return 0
     print(f"dataset:   {dataset.caption}")
     print(f"location:  {location or dataset.origin} ({how})")
+    print(f"digest:    {dataset_digest(dataset)}")
     print(f"images:    {len(dataset):,}\n")
     print(counts.to_string())
     return 0
@@ -185,7 +192,7 @@ def _model_to_evaluate(args, dataset, profile, verbose: int | None):
         raise ValueError(f"{model!r} is neither a network name ({', '.join(MODELS)}) nor a .keras file")
     if not path.is_file():
         raise FileNotFoundError(f"no model file {path}")
-    from fer_utils.faces.reference import load_model  # registers the package's layers first
+    from fer_utils.faces.reference import load_model  # checked, and registers the package's layers first
 
     return load_model(path), path
 
@@ -202,7 +209,8 @@ def predict(args) -> int:
     several photos, one file each, the photo's name added to the given one).
     Exits with 2 when any photo could not be read.
     """
-    from fer_utils.faces.reading import annotate, as_picture, emotion_model, predict_faces, save_image
+    from fer_utils.faces.images import as_picture, save_image
+    from fer_utils.faces.reading import annotate, emotion_model, predict_faces
 
     model, detector = emotion_model(args.model), _detector(args)
     failed = False
@@ -215,12 +223,13 @@ def predict(args) -> int:
                 if len(args.photos) > 1:
                     out = out.with_name(f"{out.stem}-{Path(photo).stem}{out.suffix}")
                 save_image(annotate(picture, faces), out)
-        except (FileNotFoundError, ValueError) as error:
+        except (OSError, ValueError) as error:
             failed = True
+            message = describe_os_error(error) if isinstance(error, OSError) else str(error)
             if args.json:
-                print(json.dumps({"file": photo, "error": str(error)}), flush=True)
+                print(json.dumps({"file": photo, "error": message}), flush=True)
             else:
-                print(f"error: {error}", file=sys.stderr)
+                print(f"error: {message}", file=sys.stderr)
             continue
         height, width = picture.shape[:2]
         if args.json:
@@ -239,9 +248,11 @@ def predict(args) -> int:
 
 def webcam(args) -> int:
     """Label the faces of a camera or a video file frame by frame, show the frames
-    live and print the frames per second (once a second, and at the end). Its
-    detector defaults are :data:`fer_utils.faces.reading.WEBCAM_DETECTOR`'s."""
-    from fer_utils.faces.reading import VideoOut, emotion_model, live_window, run_stream
+    live and print the frames per second (once a second, and at the end). It finds
+    faces with BlazeFace unless told otherwise; its Haar settings are
+    :data:`fer_utils.faces.detection.WEBCAM_DETECTOR`'s."""
+    from fer_utils.faces.reading import emotion_model
+    from fer_utils.faces.video import VideoOut, live_window, run_stream
 
     source = args.video if args.video is not None else args.camera
     model, detector = emotion_model(args.model), _detector(args)
@@ -274,20 +285,106 @@ def webcam(args) -> int:
     return 0
 
 
+def video(args) -> int:
+    """Turn a video into a table: one row per face and frame (time, frame, track,
+    box, the seven probabilities, the top emotion), written as CSV to ``--csv``
+    (:func:`fer_utils.faces.video.video_table`), with a progress bar; prints how
+    many frames, faces and tracks, and each track's most frequent emotion."""
+    from fer_utils.faces.reading import emotion_model
+    from fer_utils.faces.video import video_table
+
+    model, detector = emotion_model(args.model), _detector(args)
+    table = video_table(args.file, model, detector, margin=args.margin, every=args.every,
+                        max_frames=args.max_frames)
+    out = Path(args.csv)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        table.to_csv(out, index=False, float_format="%.6f")
+    except OSError as error:
+        raise storage_error(error, out, "write") from None
+    frames = table["frame"].nunique()
+    print(f"{args.file}: {len(table)} face rows in {frames} frames with a face, "
+          f"{table['track'].nunique()} tracks; wrote {out}")
+    for track, rows in table.groupby("track"):
+        counts = rows["emotion"].value_counts()
+        print(f"  track {track}: {rows['time'].min():.2f}-{rows['time'].max():.2f} s, {len(rows)} frames, "
+              f"mostly {counts.index[0]} ({counts.iloc[0] / len(rows):.0%})")
+    return 0
+
+
+def export(args) -> int:
+    """Write a network as ONNX and TFLite (float and int8) and check each file against
+    the Keras model on the test split's faces (PrivateTest): largest probability
+    difference, agreement of the top emotion, accuracy, speed
+    (:mod:`fer_utils.engine.export`)."""
+    import pandas as pd
+
+    from fer_utils.engine.export import compare_formats, export_model, representative_faces
+    from fer_utils.faces import reference
+    from fer_utils.faces.reading import emotion_model
+
+    if Path(args.model).suffix.lower() in (".onnx", ".tflite"):
+        raise ValueError(f"{args.model}: already exported; export takes 'reference' or a .keras file")
+    model = emotion_model(args.model)
+    keras_file = reference.FOLDER / reference.MODEL_FILE if args.model == reference.NAME else Path(args.model)
+    name = args.name or (reference.NAME if args.model == reference.NAME else keras_file.stem)
+    dataset = load_dataset(args.data)
+    calibration = representative_faces(dataset, args.calibration) if "tflite-int8" in args.formats else None
+    files = export_model(model, args.out, name, formats=args.formats, representative=calibration)
+    for kind, path in files.items():
+        print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB, {kind})")
+    if args.no_check:
+        return 0
+    images, labels = dataset.arrays("test")
+    if args.faces:
+        images, labels = images[:args.faces], labels[:args.faces]
+    if not len(labels):
+        raise ValueError(f"{dataset.caption} has no test faces to check the exported files on")
+    table = compare_formats(model, files, images, labels, keras_file=keras_file)
+    print(f"\n{name} on {len(labels):,} test faces of {dataset.caption}"
+          f"{f' (int8 ranges from {len(calibration)} training faces)' if calibration is not None else ''}:")
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(table.round({"max |Δp|": 4, "top-1 agreement": 4, "accuracy": 4, "images/s (batch)": 0,
+                           "ms per face (one at a time)": 2}).to_string())
+    return 0
+
+
+def publish(args) -> int:
+    """Score a finished run on the data it was trained on and write it, with its card
+    and training log, as the reference model (:func:`fer_utils.studies.reference.publish`)."""
+    from fer_utils.faces.reference import FOLDER
+    from fer_utils.studies.reference import card_markdown, publish as publish_run
+
+    folder = args.to or FOLDER
+    record = publish_run(args.folder, data=args.data, folder=folder)
+    print(f"published {record['run']} to {folder} ({record['file_bytes'] / 1e6:.1f} MB)\n")
+    print(card_markdown(record))
+    return 0
+
+
 def _detector(args):
     """The face detector the options of ``predict`` and ``webcam`` ask for."""
-    from fer_utils.faces.reading import DnnDetector
+    from fer_utils.faces.detection import DnnDetector, make_detector
 
     if args.dnn:
         return DnnDetector(args.dnn, args.dnn_config)
+    if args.detector != "haar":
+        return make_detector(args.detector, min_score=args.min_score)
     return HaarDetector(scale_factor=args.scale_factor, min_neighbors=args.min_neighbors,
                         min_size=args.min_size, min_eyes=args.min_eyes, max_side=args.max_side)
 
 
-def _add_face_options(parser: argparse.ArgumentParser, haar: HaarDetector) -> None:
-    """The model and detector options ``predict`` and ``webcam`` share, with ``haar``'s settings as defaults."""
+def _add_face_options(parser: argparse.ArgumentParser, haar: HaarDetector, detector: str = "haar") -> None:
+    """The model and detector options ``predict``, ``webcam`` and ``video`` share,
+    with ``detector`` and ``haar``'s settings as defaults."""
     parser.add_argument("--model", default="reference",
-                        help="'reference' (the shipped model, the default) or a .keras file")
+                        help="'reference' (the shipped model, the default), a .keras file, or one written by "
+                             "export (.onnx: ONNX Runtime; .tflite: LiteRT)")
+    parser.add_argument("--detector", choices=DETECTOR_NAMES, default=detector,
+                        help=f"face detector: OpenCV's Haar cascade, or BlazeFace (learned, weights in the package; "
+                             f"-full for small faces) (default {detector})")
+    parser.add_argument("--min-score", type=float, default=0.5,
+                        help="BlazeFace: smallest score of a face, 0..1 (0.5)")
     parser.add_argument("--margin", type=float, default=MARGIN,
                         help=f"share of the face box added on each side ({MARGIN})")
     parser.add_argument("--scale-factor", type=float, default=haar.scale_factor,
@@ -358,7 +455,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict_parser.add_argument("photos", nargs="+", metavar="PHOTO", help="image files (JPEG, PNG, ...)")
     predict_parser.add_argument("--json", action="store_true", help="one JSON object per photo and line")
     predict_parser.add_argument("--out", help="write the photo with labelled boxes here (PNG, JPEG, ...)")
-    _add_face_options(predict_parser, HaarDetector())
+    _add_face_options(predict_parser, HaarDetector(), "haar")
     predict_parser.set_defaults(run=predict)
 
     webcam_parser = commands.add_parser("webcam", help="label faces live in a camera or a video, print frames/s")
@@ -368,15 +465,65 @@ def build_parser() -> argparse.ArgumentParser:
     webcam_parser.add_argument("--out", help="also write the labelled frames as a video (.mp4 or .avi, 25 frames/s)")
     webcam_parser.add_argument("--max-frames", type=int, help="stop after this many frames")
     webcam_parser.add_argument("--no-window", action="store_true", help="show nothing, only measure and print")
-    _add_face_options(webcam_parser, WEBCAM_DETECTOR)
+    _add_face_options(webcam_parser, WEBCAM_DETECTOR, "blazeface")
     webcam_parser.set_defaults(run=webcam)
+
+    video_parser = commands.add_parser("video", help="a video's faces and emotions as a table (CSV), frame by frame")
+    video_parser.add_argument("file", metavar="FILE", help="a video file (MP4, AVI, MKV, ...)")
+    video_parser.add_argument("--csv", required=True, metavar="OUT",
+                              help="write the table here: one row per face and frame")
+    video_parser.add_argument("--every", type=int, default=1, help="read every n-th frame only (default 1: all)")
+    video_parser.add_argument("--max-frames", type=int, help="stop after this many frames of the video")
+    _add_face_options(video_parser, HaarDetector(), "blazeface")
+    video_parser.set_defaults(run=video)
+
+    export_parser = commands.add_parser("export", help="write a network as ONNX and TFLite (float, int8), "
+                                                       "checked against Keras")
+    export_parser.add_argument("model", nargs="?", default="reference", metavar="MODEL",
+                               help="'reference' (the shipped model, the default) or a .keras file")
+    export_parser.add_argument("--out", default="exported", help="folder for the files (default exported/)")
+    export_parser.add_argument("--name", help="file name without suffix (default: 'reference' or the file's)")
+    export_parser.add_argument("--formats", nargs="+", choices=EXPORT_FORMATS, default=list(EXPORT_FORMATS),
+                               help="which files (default: all three)")
+    export_parser.add_argument("--data", help="dataset CSV or folder for the int8 ranges and the check "
+                                              "(default: $FER_DATA, data/, else the synthetic demo set)")
+    export_parser.add_argument("--calibration", type=int, default=300,
+                               help="training faces the int8 ranges are measured on (300)")
+    export_parser.add_argument("--faces", type=int, help="check on the first N test faces only (default: all)")
+    export_parser.add_argument("--no-check", action="store_true", help="only write the files")
+    export_parser.set_defaults(run=export)
+
+    publish_parser = commands.add_parser("publish", help="ship a finished training run as the reference model")
+    publish_parser.add_argument("folder", metavar="RUN", help="the run's folder, artifacts/run-<model>-<key>")
+    publish_parser.add_argument("--data", help="the dataset it was trained on (default: $FER_DATA, then data/)")
+    publish_parser.add_argument("--to", help="where to write model.keras and its card (default: the package's "
+                                             "fer_utils/faces/reference/)")
+    publish_parser.set_defaults(run=publish)
     return parser
 
 
+def describe_os_error(error: OSError) -> str:
+    """Any ``OSError`` as one line naming its file (a :class:`~fer_utils.errors.StorageError` as it is)."""
+    if isinstance(error, StorageError):
+        return str(error)
+    if error.filename is not None:
+        return str(storage_error(error, os.fsdecode(error.filename), "use"))
+    return error.strerror or str(error) or type(error).__name__
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; bad data, arguments, files or folders (a ``ValueError``,
+    every error of :mod:`fer_utils.errors`, an ``OSError``) print one
+    ``error: ...`` line naming the file and exit with 2, never a traceback."""
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (FileNotFoundError, ValueError) as error:  # bad data or arguments: no traceback
+    except ValueError as error:  # bad data or arguments
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # missing, unreadable or unwritable files and folders, full disks
+        print(f"error: {describe_os_error(error)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # Ctrl-C: a run keeps its last committed epoch and resumes
+        print("interrupted", file=sys.stderr)
+        return 130

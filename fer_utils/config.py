@@ -11,10 +11,13 @@ profile, so a new profile is one new entry of :data:`PROFILES`:
 * ``full``: the seeds' own settings, meant for a GPU.
 
 The other variables say where things are: ``FER_DATA`` (the dataset),
-``FER_ARTIFACTS_DIR`` (trained runs and cached results), ``FER_FIGURES_DIR``
-(saved figures), ``FER_TRANSFER_WEIGHTS`` (ImageNet weights for chapter 8's
-transfer learning, never downloaded). This module imports nothing else of the package: every layer
-may read it.
+``FER_ARTIFACTS_DIR`` (trained runs and cached results), ``FER_CACHE_DIR``
+(decoded datasets), ``FER_FIGURES_DIR`` (saved figures) and
+``FER_TRANSFER_WEIGHTS`` (ImageNet weights for chapter 8's transfer learning,
+never downloaded). A folder that cannot be made or used is reported with the
+variable it came from (:func:`origin`, :class:`~fer_utils.errors.StorageError`).
+This module imports nothing else of the package but its error classes: every
+layer may read it.
 """
 
 from __future__ import annotations
@@ -23,11 +26,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from fer_utils.errors import StorageError, os_error_reason
+
 PROFILE_ENV = "FER_PROFILE"
 DEFAULT_PROFILE = "default"
 DATA_ENV = "FER_DATA"
 ARTIFACTS_ENV = "FER_ARTIFACTS_DIR"
 FIGURES_ENV = "FER_FIGURES_DIR"
+CACHE_ENV = "FER_CACHE_DIR"
 TRANSFER_WEIGHTS_ENV = "FER_TRANSFER_WEIGHTS"
 """A local ImageNet weights file for chapter 8's transfer-learning network."""
 
@@ -96,7 +102,7 @@ class Profile:
 PROFILES = {
     "smoke": Profile(
         name="smoke",
-        description="seconds per notebook on small subsets (CI, nbval)",
+        description="seconds per notebook on small subsets: what the tests and CI run",
         demo_images=700,
         images_per_split=300,
         experiment_epochs=1,
@@ -177,18 +183,71 @@ def project_root() -> Path:
     return Path.cwd()
 
 
+FOLDER_DEFAULTS = {
+    DATA_ENV: lambda: project_root() / "data",
+    ARTIFACTS_ENV: lambda: project_root() / "artifacts",
+    CACHE_ENV: lambda: Path.home() / ".cache" / "fer_utils",
+    FIGURES_ENV: lambda: project_root() / "figures",
+}
+"""Where each folder variable points when it is unset."""
+
+
+def folder_setting(variable: str) -> Path:
+    """The folder ``$variable`` names, else its default (:data:`FOLDER_DEFAULTS`)."""
+    return Path(os.environ.get(variable) or FOLDER_DEFAULTS[variable]())
+
+
 def artifacts_dir() -> Path:
-    """``$FER_ARTIFACTS_DIR``, else ``artifacts/`` in the project (git-ignored)."""
-    folder = Path(os.environ.get(ARTIFACTS_ENV) or project_root() / "artifacts")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    """``$FER_ARTIFACTS_DIR``, else ``artifacts/`` in the project (git-ignored); created on demand."""
+    return _made_folder(folder_setting(ARTIFACTS_ENV))
+
+
+def cache_dir() -> Path:
+    """``$FER_CACHE_DIR``, else ``~/.cache/fer_utils``: decoded datasets, shared by every checkout."""
+    return folder_setting(CACHE_ENV)
 
 
 def figures_dir() -> Path:
-    """``$FER_FIGURES_DIR``, else ``figures/`` of the project (created on demand)."""
-    folder = Path(os.environ.get(FIGURES_ENV) or project_root() / "figures")
-    folder.mkdir(parents=True, exist_ok=True)
+    """``$FER_FIGURES_DIR``, else ``figures/`` of the project; created on demand."""
+    return _made_folder(folder_setting(FIGURES_ENV))
+
+
+def _made_folder(folder: Path) -> Path:
+    """``folder``, created if missing; a :class:`~fer_utils.errors.StorageError` naming
+    it and its variable when it cannot be (a file of that name, no permission)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise storage_error(error, folder, "create the folder") from None
     return folder
+
+
+def origin(path) -> str | None:
+    """Where the folder holding ``path`` comes from, for messages: ``"from
+    $FER_ARTIFACTS_DIR=/x"``, or ``"the default of $FER_CACHE_DIR"`` when the
+    variable is unset; ``None`` outside the data, artifacts, cache and figures folders."""
+    path = Path(path).absolute()
+    found = []
+    for variable in FOLDER_DEFAULTS:
+        value = os.environ.get(variable)
+        folder = folder_setting(variable).absolute()
+        if path == folder or folder in path.parents:
+            found.append((len(folder.parts), variable, value, folder))
+    if not found:
+        return None
+    _, variable, value, folder = max(found)
+    return f"from ${variable}={value}" if value else f"{folder} is the default of ${variable}, which is unset"
+
+
+def storage_error(error: OSError, path=None, action: str = "write") -> StorageError:
+    """``error``, raised while trying to ``action`` ``path``, as one line: the path,
+    the problem in words and where the path's folder comes from (:func:`origin`)."""
+    if isinstance(error, StorageError):
+        return error
+    path = Path(path if path is not None else (os.fsdecode(error.filename) if error.filename else "?"))
+    where = origin(path)
+    message = f"cannot {action} {path}: {os_error_reason(error, path)}" + (f" ({where})" if where else "")
+    return StorageError(message, error.errno, path)
 
 
 def prefer_onednn() -> None:

@@ -7,8 +7,10 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from fer_utils.data import audit
 from fer_utils.data.audit import AuditReport, audit_dataset, hamming_pairs, matched_correlation, phash
 from fer_utils.data.dataset import FaceDataset
+from fer_utils.data.synthetic import make_demo_dataset
 
 
 def random_face(rng, size=(48, 48)):
@@ -284,3 +286,15 @@ def test_matched_correlation_ignores_brightness_and_blur():
     assert corr[0] > 0.99 and sigma[0] == 0
     assert corr[1] > 0.98 and 2.0 <= sigma[1] <= 4.0
     assert corr[2] < 0.5
+
+
+def test_the_split_check_catches_a_split_blurred_on_purpose():
+    demo = make_demo_dataset(700, seed=0)
+    assert not audit.split_sharpness(demo)["much blurrier"].any()
+    blurred = audit.blurred_split(demo, "train", sigma=3.5)
+    table = audit.split_sharpness(blurred)
+    assert table["much blurrier"].tolist() == [True, False, False]
+    assert table.at["train", "share of the sharpest"] < 0.5
+    untouched = blurred.splits != "train"
+    np.testing.assert_array_equal(blurred.images[untouched], demo.images[untouched])
+    assert "blurred by 3.5 px on purpose" in blurred.name

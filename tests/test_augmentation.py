@@ -9,7 +9,8 @@ import pytest
 from builders import FER2013_TRAIN_COUNTS, make_dataset, tiny_faces
 
 from fer_utils.augment import transforms as aug
-from fer_utils.figures import plots
+from fer_utils import figures
+from fer_utils.config import figures_dir
 from fer_utils.data.labels import EMOTIONS
 from fer_utils.data.loaders import load_image_folder
 from fer_utils.data.synthetic import make_demo_dataset
@@ -315,15 +316,14 @@ def test_online_layers_switched_off_are_the_identity(batch):
 # -------------------------------------------------------------------- figures
 
 
-def test_figures_are_saved():
+def test_figures_are_stamped_and_saved():
     demo = make_demo_dataset(140, seed=2)
-    figures = [
-        plots.plot_transforms(demo, n_faces=2),
-        plots.plot_flip_balance(demo, aug.flip_balance(demo)),
-        plots.plot_augmentation_draws(demo, aug.OnlineAugmentation(), n_draws=2, n_faces=2),
-    ]
-    names = ["02_transforms", "02_flip_balance", "02_augmentation_draws"]
-    for figure, name in zip(figures, names):
-        assert (plots.figures_dir() / f"{name}.png").is_file()
+    drawn = {
+        "02_transforms": figures.plot_transforms(demo, n_faces=2),
+        "02_flip_balance": figures.plot_flip_balance(demo, aug.flip_balance(demo)),
+        "02_augmentation_draws": figures.plot_augmentation_draws(demo, aug.OnlineAugmentation(), n_draws=2, n_faces=2),
+    }
+    for name, figure in drawn.items():
         assert "synthetic demo data" in figure.texts[-1].get_text()
-        plots.plt.close(figure)
+        figures.save_figure(figure, name)
+        assert (figures_dir() / f"{name}.png").is_file()

@@ -10,7 +10,8 @@ import pytest
 from builders import make_dataset
 
 from fer_utils.nets import blocks
-from fer_utils.figures import plots
+from fer_utils import figures
+from fer_utils.config import figures_dir
 from fer_utils.nets.plain import baseline_cnn
 
 ATOL = 1e-5
@@ -354,7 +355,7 @@ def test_bad_inputs_are_refused_with_a_clear_message():
 # ------------------------------------------------------------ figures
 
 
-def test_chapter_4_figures_are_saved(tiny_model):
+def test_chapter_4_figures_are_drawn_stamped_and_saved(tiny_model):
     dataset = make_dataset(np.arange(7).repeat(3), ["train"] * 21)
     face = dataset.images[0]
     kernel = np.array([[1.0, 0, -1], [2, 0, -2], [1, 0, -1]])
@@ -362,16 +363,69 @@ def test_chapter_4_figures_are_saved(tiny_model):
     ours = blocks.conv2d(x, kernel[..., None, None], padding="same")
     maps = blocks.feature_maps(tiny_model, face)
     trace = blocks.batch_norm_trace(dataset.images, batch_size=8, steps=30)
-    figures = {
-        "04_convolution": plots.plot_convolution_example(dataset, face, kernel, ours, ours + 1e-7),
-        "04_block_steps": plots.plot_block_steps(dataset, face, kernel),
-        "04_stride_padding": plots.plot_stride_padding(dataset, face, kernel),
-        "04_batch_norm_modes": plots.plot_batch_norm_modes(dataset, trace),
-        "04_feature_maps": plots.plot_feature_maps(dataset, face, maps, channels=4, columns=2),
+    drawn = {
+        "04_convolution": figures.plot_convolution_example(dataset, face, kernel, ours, ours + 1e-7),
+        "04_block_steps": figures.plot_block_steps(dataset, face, kernel),
+        "04_stride_padding": figures.plot_stride_padding(dataset, face, kernel),
+        "04_batch_norm_modes": figures.plot_batch_norm_modes(dataset, trace),
+        "04_feature_maps": figures.plot_feature_maps(dataset, face, maps, channels=4, columns=2),
     }
-    for name, figure in figures.items():
-        assert (plots.figures_dir() / f"{name}.png").is_file()
+    for name, figure in drawn.items():
         assert figure.texts[-1].get_text() == "data: test set"
-        plots.plt.close(figure)
-    titles = [ax.get_title() for ax in figures["04_stride_padding"].axes]
+        figures.save_figure(figure, name)
+        assert (figures_dir() / f"{name}.png").is_file()
+    titles = [ax.get_title() for ax in drawn["04_stride_padding"].axes]
     assert "stride 2, 'valid'\n⌊(48 − 3) / 2⌋ + 1 = 23" in titles
+
+
+# --------------------------------------------------------------- reading feature maps
+
+
+def _test_face() -> np.ndarray:
+    """A smooth synthetic face: a bright oval on a dark ground, with some texture."""
+    y, x = np.mgrid[:48, :48]
+    oval = ((x - 24) / 16) ** 2 + ((y - 24) / 20) ** 2 < 1
+    return np.clip(60 + 120 * oval + rng(5).normal(0, 8, (48, 48)), 0, 255)
+
+
+def test_named_kernels_are_3x3_and_edges_sum_to_zero():
+    assert all(k.shape == (3, 3) for k in blocks.KERNELS.values())
+    assert blocks.KERNELS["vertical edges (Sobel)"].sum() == 0 == blocks.KERNELS["outline (Laplacian)"].sum()
+    assert np.isclose(blocks.KERNELS["blur (Gaussian)"].sum(), 1) and blocks.KERNELS["identity"].sum() == 1
+    assert (blocks.KERNELS["sharpen"] - blocks.CENTRE).sum() == 0
+
+
+def test_map_resemblance_tells_brightness_from_edges():
+    face = _test_face()
+    x = face[None, ..., None] / 255
+    maps = {"hand-made": np.concatenate([
+        blocks.relu(blocks.conv2d(x, blocks.KERNELS[name][:, :, None, None], padding="same"))[0]
+        for name in ("blur (Gaussian)", "vertical edges (Sobel)", "horizontal edges (Sobel)")
+    ] + [np.zeros((48, 48, 1))], axis=-1)}
+    table = blocks.map_resemblance(face, maps)
+    assert list(table["follows"]) == ["brightness", "edges", "edges", "silent"]
+    assert table.loc[("hand-made", 1), "edge"] == "vertical, brighter left"
+    assert table.loc[("hand-made", 2), "edge"] == "horizontal, brighter above"
+    assert table.loc[("hand-made", 1), "edge r"] > 0.95
+    counts = blocks.resemblance_counts(table)
+    assert counts.loc["hand-made"].to_dict() == {"brightness": 1, "edges": 2, "neither": 0, "silent": 1}
+
+
+def test_map_resemblance_shrinks_the_face_to_smaller_maps_and_says_neither_for_noise():
+    face = _test_face()
+    pooled = blocks.max_pool2d(face[None, ..., None] / 255, 2)[0]
+    noise = rng(6).normal(size=(24, 24, 1))
+    table = blocks.map_resemblance(face, {"pooled": np.concatenate([pooled, noise], axis=-1)})
+    assert list(table["follows"]) == ["brightness", "neither"]
+    with pytest.raises(ValueError, match="whole factor"):
+        blocks.map_resemblance(face, {"odd": np.ones((7, 7, 1))})
+    with pytest.raises(ValueError, match="height, width, channels"):
+        blocks.map_resemblance(face, {"flat": np.ones((48, 48))})
+
+
+def test_map_resemblance_of_a_network_has_a_row_per_channel():
+    maps = blocks.feature_maps(baseline_cnn(), _test_face().astype("uint8"))
+    table = blocks.map_resemblance(_test_face(), maps)
+    assert len(table) == sum(m.shape[-1] for m in maps.values())
+    counts = blocks.resemblance_counts(table)
+    assert list(counts.index) == list(maps) and counts.sum(axis=1).tolist() == [m.shape[-1] for m in maps.values()]

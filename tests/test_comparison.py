@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from fer_utils.studies import architectures
-from fer_utils.figures import plots
+from fer_utils import figures
 from fer_utils.studies.architectures import NetworkScores
 from fer_utils.engine.evaluation import majority_accuracy, per_class_scores
 from fer_utils.nets.registry import MODELS
@@ -18,6 +18,7 @@ from fer_utils.nets.lc2fer import PAPER_TEST_ACCURACY
 from fer_utils.config import PROFILES
 from fer_utils.data.synthetic import make_demo_dataset
 from fer_utils.engine.training import TrainingConfig
+from fer_utils.errors import DataWarning
 
 
 @pytest.fixture(scope="module")
@@ -48,10 +49,10 @@ def test_every_seed_network_and_lc2fer_configuration_has_a_measured_epoch_cost()
     seed_networks = set(architectures.CHAPTER_NETWORKS) | set(architectures.LC2FER_NETWORKS)
     assert set(architectures.EPOCH_SECONDS) == seed_networks
     assert all(seconds > 0 for seconds in architectures.EPOCH_SECONDS.values())
-    assert set(architectures.LC2FER_BY_PROFILE["full"]) == set(architectures.LC2FER_NETWORKS)
-    assert set(architectures.LC2FER_BY_PROFILE["smoke"]) <= set(architectures.LC2FER_BY_PROFILE["default"])
-    assert {"lc2fer_c1", "lc2fer_c5"} <= set(architectures.LC2FER_BY_PROFILE["default"])  # the paper's start and best
-    assert set(architectures.LC2FER_BY_PROFILE["default"]) < set(architectures.LC2FER_NETWORKS)
+    smoke, default, full = (set(PROFILES[p].comparison_lc2fer) for p in ("smoke", "default", "full"))
+    assert full == set(architectures.LC2FER_NETWORKS)
+    assert smoke <= default
+    assert {"lc2fer_c1", "lc2fer_c5"} <= default < full  # the paper's start and best, not the costliest
 
 
 def test_budget_epochs_fit_the_minutes_within_limits():
@@ -66,7 +67,7 @@ def test_budget_epochs_fit_the_minutes_within_limits():
 
 def test_default_budgets_follow_the_measured_costs(monkeypatch):
     monkeypatch.delenv(architectures.TRANSFER_WEIGHTS_ENV, raising=False)
-    monkeypatch.setattr(comparison, "transfer_weights", lambda: None)
+    monkeypatch.setattr(architectures, "transfer_weights", lambda: None)
     default = PROFILES["default"]
     for name in architectures.networks_for(default):
         settings = architectures.training_settings(name, default)
@@ -78,7 +79,7 @@ def test_default_budgets_follow_the_measured_costs(monkeypatch):
         assert settings["patience"] == architectures.patience_for(epochs)
         if architectures.FEWEST_EPOCHS < epochs < default.training_epochs:  # the budget decided, not a limit
             minutes = architectures.EPOCH_SECONDS[name] / 60
-            assert epochs * minutes <= architectures.BUDGET_MINUTES < (epochs + 1) * minutes
+            assert epochs * minutes <= default.comparison_minutes < (epochs + 1) * minutes
     cheap = min(architectures.CHAPTER_NETWORKS, key=architectures.EPOCH_SECONDS.get)
     dear = max(architectures.CHAPTER_NETWORKS, key=architectures.EPOCH_SECONDS.get)
     assert (architectures.training_settings(cheap, default)["epochs"]
@@ -102,7 +103,7 @@ def test_budget_table_counts_only_what_is_left_to_train():
     assert budgets.attrs["remaining minutes"] == pytest.approx(
         budgets.attrs["total minutes"] - budgets.at["baseline_cnn", "estimated minutes"])
     assert (budgets.drop(index="baseline_cnn")["estimated minutes"]
-            <= max(architectures.BUDGET_MINUTES, architectures.FEWEST_EPOCHS * max(architectures.EPOCH_SECONDS.values()) / 60)
+            <= max(default.comparison_minutes, architectures.FEWEST_EPOCHS * max(architectures.EPOCH_SECONDS.values()) / 60)
             ).all()
 
 
@@ -189,10 +190,18 @@ def test_a_trained_network_is_scored_once_and_read_back(demo, tmp_path, monkeypa
 
     files = sorted(path.name for path in tmp_path.glob("scores-mini_xception-*"))
     assert [name.rsplit(".", 1)[1] for name in files] == ["json", "npz"]
-    monkeypatch.setattr(comparison, "inference_images_per_second", lambda *a, **k: pytest.fail("measured again"))
+    monkeypatch.setattr(architectures, "inference_images_per_second", lambda *a, **k: pytest.fail("measured again"))
     again = architectures.score_network("mini_xception", run, demo)
     assert again.row == json.loads(json.dumps(row))
     np.testing.assert_array_equal(again.probabilities["test"], scored.probabilities["test"])
+
+    damaged = tmp_path / files[1]
+    damaged.write_bytes(damaged.read_bytes()[:100])  # a kill mid-write, or a full disk
+    monkeypatch.setattr(architectures, "inference_images_per_second", lambda *a, **k: 123.0)
+    with pytest.warns(DataWarning, match=f"{files[1]}: damaged"):
+        remeasured = architectures.score_network("mini_xception", run, demo)
+    assert remeasured.row["inference img/s"] == 123.0
+    np.testing.assert_array_equal(remeasured.probabilities["test"], scored.probabilities["test"])
 
     table = architectures.comparison_table({"mini_xception": again})
     assert list(table.columns) == list(architectures.COLUMNS)
@@ -244,7 +253,7 @@ def test_table_sorts_by_privatetest_and_sets_the_seeds_beside_ours(demo):
 
 def test_bubble_chart_has_one_labelled_bubble_per_network(demo):
     table = architectures.comparison_table(fake_scores(demo, QUALITY))
-    fig = plots.plot_architecture_bubbles(demo, table, floor=0.25)
+    fig = figures.plot_architecture_bubbles(demo, table, floor=0.25)
     ax = fig.axes[0]
     offsets = np.concatenate([c.get_offsets() for c in ax.collections if len(c.get_offsets())])
     assert len(offsets) == len(table)
@@ -256,13 +265,13 @@ def test_bubble_chart_has_one_labelled_bubble_per_network(demo):
     assert set(table.index) <= labels and "most common emotion" in labels
     assert ax.get_xscale() == "log"
     with pytest.raises(ValueError, match="s/epoch"):
-        plots.plot_architecture_bubbles(demo, table.drop(columns="s/epoch"))
+        figures.plot_architecture_bubbles(demo, table.drop(columns="s/epoch"))
 
 
 def test_bubble_labels_of_networks_at_the_same_spot_do_not_overlap(demo):
     table = architectures.comparison_table(fake_scores(demo, QUALITY))
     table["s/epoch"], table["PrivateTest accuracy"] = 100.0, 0.4  # every network on one spot
-    fig = plots.plot_architecture_bubbles(demo, table)
+    fig = figures.plot_architecture_bubbles(demo, table)
     fig.canvas.draw()
     boxes = [text.get_window_extent() for text in fig.axes[0].texts if text.get_text() in table.index]
     assert len(boxes) == len(table)

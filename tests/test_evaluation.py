@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 
 import keras
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import f1_score
 
 from fer_utils.engine import evaluation
-from fer_utils.figures import plots
+from fer_utils import figures
 from fer_utils.cli import main
+from fer_utils.config import figures_dir
 from fer_utils.data.labels import DISPLAY_NAMES
 from fer_utils.data.loaders import write_fer_csv
 from fer_utils.data.synthetic import make_demo_dataset
@@ -250,50 +252,51 @@ def test_metrics_summary_is_plain_json():
 # ------------------------------------------------------------------ figures
 
 
-def saved_figures(tmp_path_factory) -> set[str]:
-    return {path.name for path in (tmp_path_factory.getbasetemp() / "figures").iterdir()}
-
-
-def test_confusion_matrices_are_drawn_and_saved(tmp_path_factory):
+def test_confusion_matrices_are_drawn_side_by_side_and_saved():
     dataset = make_demo_dataset(21, seed=3)
-    counts = plots.plot_confusion_matrix(dataset, TRUTH, PREDICTED)
-    shares = plots.plot_confusion_matrix(dataset, TRUTH, PREDICTED, normalise=True, name="07_shares")
-    assert [text.get_text() for text in counts.axes[0].texts][:2] == ["1", "0"]  # Angry row: 1 right, 0 disgust
-    assert shares.axes[0].texts[0].get_text() == "50%"
-    assert {"07_confusion_counts.png", "07_shares.png"} <= saved_figures(tmp_path_factory)
+    fig, (left, right) = plt.subplots(1, 2)
+    assert figures.plot_confusion_matrix(dataset, TRUTH, PREDICTED, ax=left) is fig
+    figures.plot_confusion_matrix(dataset, TRUTH, PREDICTED, normalise=True, ax=right)
+    assert [text.get_text() for text in left.texts][:2] == ["1", "0"]  # Angry row: 1 right, 0 disgust
+    assert right.texts[0].get_text() == "50%"
+    assert [text.get_text() for text in fig.texts] == [f"data: {dataset.caption}"], "one stamp per figure"
+    saved = figures_dir() / "07_confusion.png"
+    assert not saved.exists(), "drawing saves nothing"
+    figures.save_figure(fig, "07_confusion")
+    assert saved.is_file()
 
 
-def test_mistakes_and_reliability_are_drawn_and_saved(tmp_path_factory):
+def test_mistakes_and_reliability_are_drawn():
     dataset = make_demo_dataset(21, seed=3)
     probabilities = confident(PREDICTED, np.linspace(0.3, 0.9, 7))
-    mistakes = plots.plot_misclassified(dataset, dataset.images[:7], TRUTH, probabilities, count=4, columns=2)
+    mistakes = figures.plot_misclassified(dataset, dataset.images[:7], TRUTH, probabilities, count=4, columns=2)
     titles = [ax.get_title() for ax in mistakes.axes if ax.get_title()]
     assert titles == ["Ha>Ne 80%", "Di>Ha 50%", "An>Ha 40%"]  # the three mistakes, most confident first
-    reliability = plots.plot_reliability(dataset, TRUTH, probabilities, temperature=1.5, bins=5)
+    reliability = figures.plot_reliability(dataset, TRUTH, probabilities, temperature=1.5, bins=5)
     assert len(reliability.axes) == 2 and "temperature T = 1.50: ECE" in reliability.axes[1].get_title()
-    assert {"07_misclassified.png", "07_reliability.png"} <= saved_figures(tmp_path_factory)
 
 
-def test_learning_curves_of_several_runs_and_of_one(tmp_path_factory):
+def test_learning_curves_of_several_runs_and_of_one():
     dataset = make_demo_dataset(21, seed=3)
     history = pd.DataFrame(
         {"loss": [1.8, 1.5, 1.4], "accuracy": [0.3, 0.4, 0.5], "val_loss": [1.7, 1.6, 1.65],
          "val_accuracy": [0.35, 0.4, 0.42]},
         index=pd.Index([1, 2, 3], name="epoch"),
     )
-    several = plots.plot_learning_curves(dataset, {"small": history, "wide": history * 0.9})
+    several = figures.plot_learning_curves(dataset, {"small": history, "wide": history * 0.9})
     legend = [text.get_text() for text in several.axes[1].get_legend().get_texts()]
     assert legend[:2] == ["small: kept epoch 2", "wide: kept epoch 2"]
-    plots.plot_training_curves(dataset, history)  # chapter 5's figure, now drawn by the same function
-    assert {"07_learning_curves.png", "05_training_curves.png"} <= saved_figures(tmp_path_factory)
+    one = plt.figure().subfigures(1, 2)[1]  # chapter 5's figure, drawn by the same function, in a panel
+    assert figures.plot_training_curves(dataset, history, fig=one) is one
+    assert [ax.get_title() for ax in one.axes] == ["Cross-entropy loss", "Accuracy"]
 
 
 def test_figures_refuse_mismatched_input():
     dataset = make_demo_dataset(21, seed=3)
     with pytest.raises(ValueError, match="7 true labels but 6 predicted labels"):
-        plots.plot_confusion_matrix(dataset, TRUTH, PREDICTED[:6])
+        figures.plot_confusion_matrix(dataset, TRUTH, PREDICTED[:6])
     with pytest.raises(ValueError, match="5 images but 7 labels"):
-        plots.plot_misclassified(dataset, dataset.images[:5], TRUTH, np.full((7, 7), 1 / 7))
+        figures.plot_misclassified(dataset, dataset.images[:5], TRUTH, np.full((7, 7), 1 / 7))
 
 
 # ---------------------------------------------------------- the evaluate command

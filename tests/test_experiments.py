@@ -10,7 +10,7 @@ from builders import make_dataset
 
 from fer_utils.engine.artifacts import artifact_path, save_table
 from fer_utils.engine.evaluation import majority_accuracy, per_class_scores
-from fer_utils.studies.imbalance_experiment import BLUR_COST_FALLBACK_SIGMA, IMBALANCE_STRATEGIES, blur_cost_experiment, imbalance_experiment, imbalance_summary, recall_by_strategy
+from fer_utils.studies.imbalance_experiment import IMBALANCE_STRATEGIES, imbalance_experiment, imbalance_summary, recall_by_strategy
 from fer_utils.config import PROFILES
 from fer_utils.data.synthetic import make_demo_dataset
 
@@ -77,16 +77,3 @@ def test_majority_accuracy_is_the_largest_class_share_of_the_split():
     assert majority_accuracy(data, "test") == pytest.approx(2 / 3)
 
 
-def test_blur_cost_experiment_blurs_only_the_stand_in_training_faces(tmp_path, monkeypatch):
-    monkeypatch.setenv("FER_ARTIFACTS_DIR", str(tmp_path))
-    demo = make_demo_dataset(700, seed=0)  # equally sharp splits: the fallback width is used
-    table = blur_cost_experiment(demo, PROFILES["smoke"])
-    sharp, blurred = table.index
-    assert sharp.startswith("sharp") and blurred.startswith("blurred")
-    assert table.at[sharp, "training blur px"] == 0 and table.at[sharp, "held-out blur px"] == 0
-    assert table.at[blurred, "training blur px"] == BLUR_COST_FALLBACK_SIGMA
-    # the engine measures the blur it was given back from the data (within the audit's precision)
-    assert table.at[blurred, "held-out blur px"] == pytest.approx(BLUR_COST_FALLBACK_SIGMA, rel=0.25)
-    expected_training = round(0.8 * np.sum(demo.sample_per_split(PROFILES["smoke"].images_per_split).splits == "validation"))
-    assert abs(table["training images"].iloc[0] - expected_training) <= 7  # rounding per class
-    assert table["test accuracy"].between(0, 1).all()

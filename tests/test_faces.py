@@ -3,9 +3,11 @@ shipped reference model and how a run is published, the predict and webcam comma
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import time
+from pathlib import Path
 
 import cv2
 import keras
@@ -15,8 +17,10 @@ import pytest
 import skimage.data
 
 from fer_utils import cli
-from fer_utils import faces, reference
-from fer_utils.figures import plots
+from fer_utils import faces
+from fer_utils.faces import reference
+from fer_utils import figures
+from fer_utils.studies.reference import publish, training_command
 from fer_utils.data.discovery import load_dataset
 from fer_utils.errors import ImageError
 from fer_utils.data.labels import EMOTIONS
@@ -62,11 +66,31 @@ def overlap(box, other) -> float:
     return width * height / (w * h + s * t - width * height)
 
 
+# --- the package ----------------------------------------------------------------------
+
+
+def test_the_package_re_exports_each_modules_public_names():
+    """Notebooks call ``faces.predict_faces(...)``: every public name of the modules is in ``faces.__all__``."""
+    from fer_utils.faces import blazeface, demo, detection, images, reading, scenes, tracking, video
+
+    modules = (images, detection, blazeface, reading, video, tracking, scenes, demo)
+    assert [name for name in faces.__all__ if not hasattr(faces, name)] == []
+    assert faces.predict_faces is reading.predict_faces and faces.run_stream is video.run_stream
+    defined = set()
+    for module in modules:
+        for node in ast.parse(Path(module.__file__).read_text()).body:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                defined.add(node.name)
+            elif isinstance(node, ast.Assign):
+                defined.update(target.id for target in node.targets)
+    assert {name for name in defined if not name.startswith("_")} == set(faces.__all__) - {"reference"}
+
+
 # --- finding and reading faces -------------------------------------------------------
 
 
 def test_a_photo_gives_each_face_a_box_an_emotion_and_seven_probabilities(astronaut, tiny_model):
-    found = reading.predict_faces(astronaut, tiny_model)
+    found = faces.predict_faces(astronaut, tiny_model)
     assert len(found) == 1
     face = found[0]
     assert overlap(face.box, ASTRONAUT_FACE) > 0.8
@@ -86,22 +110,22 @@ def test_grey_float_and_file_inputs_give_the_same_face(astronaut, tiny_model, tm
     path = tmp_path / "astronaut.jpg"
     cv2.imwrite(str(path), cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR))
     for picture in (grey, grey[..., None], grey / 255.0, path, str(path)):
-        found = reading.predict_faces(picture, tiny_model)
+        found = faces.predict_faces(picture, tiny_model)
         assert len(found) == 1 and overlap(found[0].box, ASTRONAUT_FACE) > 0.8, type(picture)
 
 
 def test_a_blank_picture_has_no_face(tiny_model):
-    assert reading.predict_faces(np.full((240, 320), 128, np.uint8), tiny_model) == []
+    assert faces.predict_faces(np.full((240, 320), 128, np.uint8), tiny_model) == []
 
 
 def test_faces_cut_by_the_border_stay_inside_and_unsquashed(astronaut, tiny_model):
     corner = astronaut[100:, 200:]  # the face's top-left part is cut off
-    for face in reading.predict_faces(corner, tiny_model, margin=0.3):
+    for face in faces.predict_faces(corner, tiny_model, margin=0.3):
         x, y, w, h = face.box
         assert 0 <= x and 0 <= y and x + w <= corner.shape[1] and y + h <= corner.shape[0]
         assert face.crop.shape == (48, 48)
     ramp = np.tile(np.arange(100, dtype=np.uint8), (100, 1))
-    crop = reading.crop_face(ramp, (-10, -10, 40, 40), size=(20, 20), margin=0.0)
+    crop = faces.crop_face(ramp, (-10, -10, 40, 40), size=(20, 20), margin=0.0)
     assert crop.shape == (20, 20)
     assert (crop[:, 0] == crop[0, 0]).all(), "the left border is repeated, not stretched"
 
@@ -111,50 +135,50 @@ def test_several_faces_are_found_left_to_right():
     tiles = [cv2.copyMakeBorder(cv2.resize(f, (80, 80)), 20, 20, 20, 20, cv2.BORDER_CONSTANT, value=128)
              for f in lfw]
     group = np.vstack([np.hstack(tiles[:4]), np.hstack(tiles[4:])])
-    boxes = reading.HaarDetector().detect(cv2.cvtColor(group, cv2.COLOR_GRAY2RGB))
+    boxes = faces.HaarDetector().detect(cv2.cvtColor(group, cv2.COLOR_GRAY2RGB))
     assert 6 <= len(boxes) <= 8
     assert list(boxes[:, 0]) == sorted(boxes[:, 0])
 
 
 def test_the_eye_check_removes_false_faces_and_keeps_real_ones(astronaut):
     coins = cv2.cvtColor(skimage.data.coins(), cv2.COLOR_GRAY2RGB)
-    assert len(reading.HaarDetector().detect(coins)) >= 3, "coins look like faces to the cascade"
-    assert len(reading.HaarDetector(min_eyes=1).detect(coins)) == 0
-    assert len(reading.HaarDetector(min_eyes=1).detect(astronaut)) == 1
+    assert len(faces.HaarDetector().detect(coins)) >= 3, "coins look like faces to the cascade"
+    assert len(faces.HaarDetector(min_eyes=1).detect(coins)) == 0
+    assert len(faces.HaarDetector(min_eyes=1).detect(astronaut)) == 1
 
 
 def test_fewer_neighbours_find_more_and_a_large_minimum_size_finds_none(astronaut):
-    strict = reading.HaarDetector(min_neighbors=5).detect(astronaut)
-    loose = reading.HaarDetector(min_neighbors=1, scale_factor=1.05).detect(astronaut)
+    strict = faces.HaarDetector(min_neighbors=5).detect(astronaut)
+    loose = faces.HaarDetector(min_neighbors=1, scale_factor=1.05).detect(astronaut)
     assert len(loose) > len(strict) == 1
-    assert len(reading.HaarDetector(min_size=200).detect(astronaut)) == 0
+    assert len(faces.HaarDetector(min_size=200).detect(astronaut)) == 0
 
 
 @pytest.mark.parametrize("settings", [{"scale_factor": 1.0}, {"min_neighbors": -1}, {"min_size": 0},
                                       {"min_eyes": 3}, {"max_side": 10}])
 def test_bad_detector_settings_are_refused(settings):
     with pytest.raises(ValueError, match="must|need"):
-        reading.HaarDetector(**settings)
+        faces.HaarDetector(**settings)
 
 
 def test_a_10000_pixel_photo_is_searched_at_a_reduced_size(astronaut, tmp_path, tiny_model):
     huge = np.zeros((10_000, 10_000, 3), np.uint8)
     huge[2000:7120, 3000:8120] = cv2.resize(astronaut, (5120, 5120), interpolation=cv2.INTER_LINEAR)
     start = time.perf_counter()
-    boxes = reading.HaarDetector().detect(huge)
+    boxes = faces.HaarDetector().detect(huge)
     assert time.perf_counter() - start < 60
     expected = tuple(round(10 * v) for v in ASTRONAUT_FACE)
     expected = (expected[0] + 3000, expected[1] + 2000, *expected[2:])
     assert len(boxes) == 1 and overlap(boxes[0], expected) > 0.7
     path = tmp_path / "huge.png"
     cv2.imwrite(str(path), np.zeros((10_000, 10_000), np.uint8))
-    assert reading.predict_faces(path, tiny_model) == []
+    assert faces.predict_faces(path, tiny_model) == []
 
 
 def test_detectors_are_compared_by_faces_found_and_time(astronaut):
     blank = np.full((100, 100, 3), 200, np.uint8)
-    detectors = {"default": reading.HaarDetector(), "large faces only": reading.HaarDetector(min_size=300)}
-    table, boxes = reading.compare_detectors(detectors, {"astronaut": astronaut, "blank": blank})
+    detectors = {"default": faces.HaarDetector(), "large faces only": faces.HaarDetector(min_size=300)}
+    table, boxes = faces.compare_detectors(detectors, {"astronaut": astronaut, "blank": blank})
     assert table[["astronaut", "blank"]].to_dict() == {"astronaut": {"default": 1, "large faces only": 0},
                                                        "blank": {"default": 0, "large faces only": 0}}
     assert (table["ms"] > 0).all()
@@ -165,7 +189,7 @@ def test_detectors_are_compared_by_faces_found_and_time(astronaut):
 
 
 def test_the_demo_photos_ship_with_installed_packages():
-    photos = reading.demo_photos()
+    photos = faces.demo_photos()
     assert set(photos) == {"astronaut", "Grace Hopper", "cameraman", "coins", "group"}
     for picture in photos.values():
         assert picture.dtype == np.uint8 and picture.ndim == 3 and picture.shape[2] == 3
@@ -173,19 +197,19 @@ def test_the_demo_photos_ship_with_installed_packages():
 
 
 def test_hard_versions_show_where_the_cascade_misses(astronaut):
-    hard = reading.hard_versions(astronaut)
-    found = {name: len(reading.HaarDetector().detect(picture)) for name, picture in hard.items()}
+    hard = faces.hard_versions(astronaut)
+    found = {name: len(faces.HaarDetector().detect(picture)) for name, picture in hard.items()}
     assert found["mirrored"] == 1, "the control is still found"
     assert found["turned 30°"] == found["an eighth of the size"] == 0
     assert {picture.shape for picture in hard.values()} == {astronaut.shape}
 
 
 def test_panning_frames_move_across_the_photo_and_feed_the_loop(astronaut, tiny_model):
-    frames = reading.panning_frames(astronaut, 4, size=(320, 240))
+    frames = faces.panning_frames(astronaut, 4, size=(320, 240))
     assert [frame.shape for frame in frames] == [(240, 320, 3)] * 4
     assert not np.array_equal(frames[0], frames[-1])
     largest = []
-    stats = reading.process_frames(frames, tiny_model, on_frame=lambda _, found, __: largest.append(
+    stats = faces.process_frames(frames, tiny_model, on_frame=lambda _, found, __: largest.append(
         max((face.box for face in found), key=lambda box: box[2])))
     assert stats.frames == 4 and stats.faces >= 4
     assert [box[0] for box in largest] == sorted(box[0] for box in largest), "the face moves right with the photo"
@@ -216,15 +240,15 @@ def test_each_bad_file_gets_a_message_naming_it(kind, astronaut, tmp_path, tiny_
     path = tmp_path / f"{kind.replace(' ', '_')}.{'png' if 'PNG' in kind else 'jpg'}"
     path.write_bytes(content)
     with pytest.raises(ImageError, match=message) as error:
-        reading.predict_faces(path, tiny_model)
+        faces.predict_faces(path, tiny_model)
     assert str(path) in str(error.value) and "OpenCV(" not in str(error.value)
 
 
 def test_a_missing_file_and_a_folder_are_named(tmp_path, tiny_model):
     with pytest.raises(FileNotFoundError, match=re.escape(f"{tmp_path / 'nobody.jpg'}: no such file")):
-        reading.predict_faces(tmp_path / "nobody.jpg", tiny_model)
+        faces.predict_faces(tmp_path / "nobody.jpg", tiny_model)
     with pytest.raises(ImageError, match="is a folder"):
-        reading.read_image(tmp_path)
+        faces.read_image(tmp_path)
 
 
 @pytest.mark.parametrize("array, message", [
@@ -235,17 +259,17 @@ def test_a_missing_file_and_a_folder_are_named(tmp_path, tiny_model):
 ])
 def test_unusable_arrays_are_refused_clearly(array, message, tiny_model):
     with pytest.raises(ImageError, match=message):
-        reading.predict_faces(array, tiny_model)
+        faces.predict_faces(array, tiny_model)
 
 
 def test_only_grey_seven_emotion_models_are_taken(tmp_path):
     colour = keras.Sequential([keras.Input((48, 48, 3)), keras.layers.Flatten(), keras.layers.Dense(7)])
     with pytest.raises(ValueError, match=r"grey \(H, W, 1\)"):
-        reading.emotion_model(colour)
+        faces.emotion_model(colour)
     with pytest.raises(ValueError, match="neither"):
-        reading.emotion_model(str(tmp_path / "model.h5"))
+        faces.emotion_model(str(tmp_path / "model.h5"))
     with pytest.raises(FileNotFoundError, match="missing.keras"):
-        reading.emotion_model(tmp_path / "missing.keras")
+        faces.emotion_model(tmp_path / "missing.keras")
 
 
 # --- the DNN detector -------------------------------------------------------------------
@@ -271,17 +295,17 @@ def test_the_dnn_detector_turns_ssd_output_into_boxes(tmp_path, monkeypatch):
             [0, 1, 0.2, 0.5, 0.5, 0.7, 0.7],   # below the confidence
             [0, 1, 0.8, 0.8, -0.1, 1.2, 0.4]]  # reaches outside: clipped
     monkeypatch.setattr(cv2.dnn, "readNet", lambda *args: _FakeSsd(rows))
-    boxes = reading.DnnDetector(model).detect(np.zeros((200, 400, 3), np.uint8))
+    boxes = faces.DnnDetector(model).detect(np.zeros((200, 400, 3), np.uint8))
     assert boxes.tolist() == [[40, 40, 80, 80], [320, 0, 80, 80]]
 
 
 def test_the_dnn_detector_names_a_missing_or_broken_model(tmp_path):
     with pytest.raises(FileNotFoundError, match="nowhere.caffemodel"):
-        reading.DnnDetector(tmp_path / "nowhere.caffemodel")
+        faces.DnnDetector(tmp_path / "nowhere.caffemodel")
     broken = tmp_path / "broken.onnx"
     broken.write_bytes(b"this is not a network")
     with pytest.raises(ImageError, match="broken.onnx: OpenCV cannot load it") as error:
-        reading.DnnDetector(broken)
+        faces.DnnDetector(broken)
     assert "OpenCV(" not in str(error.value)
 
 
@@ -291,29 +315,29 @@ def test_the_dnn_detector_names_a_missing_or_broken_model(tmp_path):
 def test_the_frame_loop_reads_every_frame_of_a_video(tmp_path, tiny_model):
     video = write_test_video(tmp_path / "clip.avi", frames=12)
     seen = []
-    stats = reading.run_stream(video, tiny_model, on_frame=lambda frame, found, _: seen.append((frame.shape, len(found))))
+    stats = faces.run_stream(video, tiny_model, on_frame=lambda frame, found, _: seen.append((frame.shape, len(found))))
     assert stats.frames == len(seen) == 12
     assert all(shape == (240, 320, 3) for shape, _ in seen)
     assert sum(n for _, n in seen) == stats.faces >= 10, "the face is in every frame"
     assert stats.fps > 0 and stats.detect_seconds > 0 and stats.classify_seconds > 0
-    assert reading.run_stream(video, tiny_model, max_frames=5).frames == 5
-    assert reading.run_stream(video, tiny_model, on_frame=lambda *_: False).frames == 1
+    assert faces.run_stream(video, tiny_model, max_frames=5).frames == 5
+    assert faces.run_stream(video, tiny_model, on_frame=lambda *_: False).frames == 1
 
 
 def test_videos_and_cameras_that_cannot_be_opened_are_named(tmp_path):
     with pytest.raises(FileNotFoundError, match="gone.mp4"):
-        reading.open_video(tmp_path / "gone.mp4")
+        faces.open_video(tmp_path / "gone.mp4")
     text = tmp_path / "notes.mp4"
     text.write_text("not a video")
     with pytest.raises(ImageError, match="notes.mp4: not a video"):
-        reading.open_video(text)
+        faces.open_video(text)
     with pytest.raises(ImageError, match="camera 97"):
-        reading.open_video(97)
+        faces.open_video(97)
 
 
 def test_written_videos_read_back_frame_for_frame(tmp_path):
     frames = [np.full((64, 96, 3), 40 * i, np.uint8) for i in range(5)]
-    path = reading.write_video(frames, tmp_path / "grey.mp4", fps=5)
+    path = faces.write_video(frames, tmp_path / "grey.mp4", fps=5)
     capture = cv2.VideoCapture(str(path))
     read = []
     while (frame := capture.read())[0]:
@@ -321,7 +345,7 @@ def test_written_videos_read_back_frame_for_frame(tmp_path):
     assert len(read) == 5 and read[0].shape == (64, 96, 3)
     assert abs(float(read[3].mean()) - 120) < 8
     with pytest.raises(ValueError, match=".mp4 or .avi"):
-        reading.VideoOut(tmp_path / "clip.gif")
+        faces.VideoOut(tmp_path / "clip.gif")
 
 
 def test_without_a_display_the_live_window_says_what_to_do(monkeypatch):
@@ -333,15 +357,15 @@ def test_without_a_display_the_live_window_says_what_to_do(monkeypatch):
     monkeypatch.setattr(cv2, "namedWindow", no_gui)
     monkeypatch.setattr(matplotlib, "get_backend", lambda: "agg")
     with pytest.raises(RuntimeError, match="no window can be shown.*--out"):
-        reading.live_window()
+        faces.live_window()
 
 
 # --- drawing --------------------------------------------------------------------------------
 
 
 def test_annotation_draws_on_a_copy_around_the_face(astronaut, tiny_model):
-    found = reading.predict_faces(astronaut, tiny_model)
-    drawn = reading.annotate(astronaut, found)
+    found = faces.predict_faces(astronaut, tiny_model)
+    drawn = faces.annotate(astronaut, found)
     assert drawn.shape == astronaut.shape and not np.shares_memory(drawn, astronaut)
     x, y, w, h = found[0].box
     changed = (drawn != astronaut).any(axis=2)
@@ -351,18 +375,20 @@ def test_annotation_draws_on_a_copy_around_the_face(astronaut, tiny_model):
 
 
 def test_face_figures_are_drawn_and_saved(astronaut, tiny_model, tmp_path_factory):
-    found = reading.predict_faces(astronaut, tiny_model)
-    source = plots.PhotoSource("scikit-image astronaut")
-    figures = tmp_path_factory.getbasetemp() / "figures"
-    plots.plot_faces(source, astronaut, found, name="test_faces")
-    plots.plot_face_probabilities(source, found, name="test_probabilities")
-    empty = plots.plot_face_probabilities(plots.PhotoSource("drawn", synthetic=True), [], name="test_none")
+    found = faces.predict_faces(astronaut, tiny_model)
+    source = figures.PhotoSource("scikit-image astronaut")
+    folder = tmp_path_factory.getbasetemp() / "figures"
+    figures.save_figure(figures.plot_faces(source, astronaut, found), "test_faces")
+    figures.save_figure(figures.plot_face_probabilities(source, found), "test_probabilities")
+    empty = figures.plot_face_probabilities(figures.PhotoSource("drawn", synthetic=True), [])
+    figures.save_figure(empty, "test_none")
     assert any("no face found" in text.get_text() for ax in empty.axes for text in ax.texts)
-    panels = {"default": (astronaut, reading.HaarDetector().detect(astronaut)), "nothing": (astronaut, [])}
-    figure = plots.plot_detections(source, panels, name="test_detections")
+    panels = {"default": (astronaut, faces.HaarDetector().detect(astronaut)), "nothing": (astronaut, [])}
+    figure = figures.plot_detections(source, panels)
+    figures.save_figure(figure, "test_detections")
     assert [ax.get_title() for ax in figure.axes[:2]] == ["default\n1 face", "nothing\n0 faces"]
     for name in ("test_faces", "test_probabilities", "test_none", "test_detections"):
-        assert (figures / f"{name}.png").stat().st_size > 1000
+        assert (folder / f"{name}.png").stat().st_size > 1000
 
 
 # --- the shipped reference model and publishing a run ----------------------------------------
@@ -399,15 +425,15 @@ def tiny_run(tmp_path, monkeypatch):
 
 def test_publishing_a_run_writes_a_small_model_and_its_card(tiny_run, tmp_path):
     run, data = tiny_run
-    record = reference.publish(run.directory, data=data, folder=tmp_path / "published")
+    record = publish(run.directory, data=data, folder=tmp_path / "published")
     assert record["command"] == "fer-utils train small_cnn --profile smoke --epochs 1 --batch-size 8 --seed 0"
     assert record["profile"] == "smoke" and record["epochs"] == 1 and record["run"] == run.directory.name
     assert record["data"]["images"] == {"Training": 56, "PublicTest": 14, "PrivateTest": 14}
     published = tmp_path / "published" / "model.keras"
     assert published.stat().st_size < 0.6 * (run.directory / "model.keras").stat().st_size
     images, labels = load_dataset(data).sample_per_split(PROFILES["smoke"].images_per_split).arrays("test")
-    original = reading.classify(run.model, images)
-    assert np.allclose(reading.classify(reference.load_model(published), images), original, atol=1e-5)
+    original = faces.classify(run.model, images)
+    assert np.allclose(faces.classify(reference.load_model(published), images), original, atol=1e-5)
     assert record["scores"]["PrivateTest"]["accuracy"] == pytest.approx(np.mean(original.argmax(1) == labels))
     assert json.loads((tmp_path / "published" / "card.json").read_text()) == record
     assert "`fer-utils train small_cnn" in (tmp_path / "published" / "card.md").read_text()
@@ -421,19 +447,19 @@ def test_publishing_refuses_runs_it_cannot_vouch_for(tiny_run, tmp_path):
     other = write_fer_csv(make_dataset(np.tile(np.arange(7), 12), ["train"] * 56 + ["validation"] * 14
                                        + ["test"] * 14, seed=9), tmp_path / "other.csv")
     with pytest.raises(ValueError, match="not trained on"):
-        reference.publish(run.directory, data=other, folder=tmp_path / "x")
+        publish(run.directory, data=other, folder=tmp_path / "x")
     state = json.loads((run.directory / "state.json").read_text())
     (run.directory / "state.json").write_text(json.dumps({**state, "finished": False}))
     with pytest.raises(ValueError, match="has not finished"):
-        reference.publish(run.directory, data=data, folder=tmp_path / "x")
+        publish(run.directory, data=data, folder=tmp_path / "x")
     with pytest.raises(FileNotFoundError, match="not a training run"):
-        reference.publish(tmp_path, data=data, folder=tmp_path / "x")
+        publish(tmp_path, data=data, folder=tmp_path / "x")
 
 
 def test_the_training_command_falls_back_to_python_for_other_settings():
     settings = {"model": "small_cnn", "epochs": 3, "batch_size": 64, "seed": 1, "class_weighting": "balanced",
                 "learning_rate": 0.001}
-    assert reference.training_command(settings, "default") == (
+    assert training_command(settings, "default") == (
         "fer_utils.engine.training.train('small_cnn', dataset, profile=PROFILES['default'], epochs=3, batch_size=64, "
         "seed=1, class_weighting='balanced')"
     )
@@ -484,8 +510,11 @@ def test_webcam_runs_a_video_file_and_prints_frames_per_second(model_file, tmp_p
 def test_webcam_searches_with_its_own_detector_settings():
     args = cli.build_parser().parse_args(["webcam"])
     assert args.camera == 0 and args.video is None
-    assert cli._detector(args) == reading.WEBCAM_DETECTOR
-    assert cli._detector(cli.build_parser().parse_args(["predict", "x.jpg"])) == reading.HaarDetector()
+    assert cli._detector(args) == faces.BlazeFaceDetector("short"), "the faster detector by default"
+    assert cli._detector(cli.build_parser().parse_args(["webcam", "--detector", "haar"])) == faces.WEBCAM_DETECTOR
+    assert cli._detector(cli.build_parser().parse_args(["predict", "x.jpg"])) == faces.HaarDetector()
+    assert cli._detector(cli.build_parser().parse_args(["predict", "x.jpg", "--detector", "blazeface-full",
+                                                        "--min-score", "0.7"])) == faces.BlazeFaceDetector("full", 0.7)
 
 
 def test_webcam_names_a_video_it_cannot_read(tmp_path, model_file, capsys):

@@ -9,7 +9,7 @@ import pytest
 from builders import FER2013_TRAIN_COUNTS, make_dataset
 
 from fer_utils.augment import imbalance
-from fer_utils.figures import plots
+from fer_utils import figures
 from fer_utils.augment.imbalance import FocalLoss, class_balanced_weights, class_weight_table, class_weights, focal_loss, oversample_indices, oversampling_weights
 from fer_utils.data.labels import DISPLAY_NAMES
 from fer_utils.config import figures_dir
@@ -178,10 +178,11 @@ def test_class_balanced_weights_between_no_weighting_and_inverse_frequency():
         class_balanced_weights(FER_TRAIN, beta=1.0)
 
 
-def test_plot_class_weights_saves_the_figure():
+def test_plot_class_weights_draws_and_saves_the_figure():
     dataset = make_dataset(SMALL, ["train"] * len(SMALL))
     table = class_weight_table(raw=SMALL, doubled=np.concatenate([SMALL, SMALL[SMALL < 3]]))
-    fig = plots.plot_class_weights(dataset, table)
+    fig = figures.plot_class_weights(dataset, table)
+    figures.save_figure(fig, "03_class_weights")
     assert (figures_dir() / "03_class_weights.png").is_file()
     ax = fig.axes[0]
     assert len(ax.patches) == 14

@@ -41,7 +41,8 @@ def test_csv_round_trip_keeps_images_labels_and_splits(tmp_path):
 def test_csv_without_usage_gets_a_seeded_stratified_split(tmp_path):
     rows = [f"{label},{PIXELS}" for label in [0, 3] * 50]
     path = write_csv(tmp_path / "train.csv", rows, header="emotion,pixels")
-    first, again = load_fer_csv(path, use_cache=False), load_fer_csv(path, use_cache=False)
+    with pytest.warns(DataWarning, match="no Usage column, so the 100 rows were split 80/10/10"):
+        first, again = load_fer_csv(path, use_cache=False), load_fer_csv(path, use_cache=False)
     np.testing.assert_array_equal(first.splits, again.splits)
     counts = first.counts()
     assert counts.loc["train", "Angry"] == 40 and counts.loc["test", "Happy"] == 5
@@ -111,12 +112,13 @@ def test_folder_layout_recovers_splits_from_file_name_prefixes(tmp_path):
 def test_folder_without_prefixes_halves_the_test_folder_with_a_seed(tmp_path):
     labels = [3] * 40 + [4] * 40
     fer_folder(tmp_path, labels, ["train"] * 20 + ["test"] * 20 + ["train"] * 20 + ["test"] * 20, prefixed=False)
-    loaded = load_image_folder(tmp_path, use_cache=False)
-    counts = loaded.counts()
-    assert counts.loc["train", "total"] == 40
-    assert counts.loc["validation", "Happy"] == 10 and counts.loc["test", "Sad"] == 10
-    np.testing.assert_array_equal(loaded.splits, load_image_folder(tmp_path, use_cache=False).splits)
-    assert not np.array_equal(loaded.splits, load_image_folder(tmp_path, seed=1, use_cache=False).splits)
+    with pytest.warns(DataWarning, match="40 images of the test folder carry no PublicTest_ or PrivateTest_ prefix"):
+        loaded = load_image_folder(tmp_path, use_cache=False)
+        counts = loaded.counts()
+        assert counts.loc["train", "total"] == 40
+        assert counts.loc["validation", "Happy"] == 10 and counts.loc["test", "Sad"] == 10
+        np.testing.assert_array_equal(loaded.splits, load_image_folder(tmp_path, use_cache=False).splits)
+        assert not np.array_equal(loaded.splits, load_image_folder(tmp_path, seed=1, use_cache=False).splits)
 
 
 def test_emotion_folders_without_splits_and_folder_synonyms(tmp_path):
@@ -124,7 +126,8 @@ def test_emotion_folders_without_splits_and_folder_synonyms(tmp_path):
     for i in range(10):
         write_image(tmp_path / "Happiness" / f"{i}.jpg", faces[i])
         write_image(tmp_path / "anger" / f"{i}.jpg", faces[10 + i])
-    loaded = load_image_folder(tmp_path)
+    with pytest.warns(DataWarning, match="20 images carry no split .* seed 0"):
+        loaded = load_image_folder(tmp_path)
     assert sorted(set(loaded.labels.tolist())) == [0, 3]
     assert loaded.counts().loc["train", "total"] == 16
     assert loaded.name == f"Image folders ({tmp_path.name})"

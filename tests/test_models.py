@@ -56,13 +56,6 @@ def test_every_model_takes_raw_pixels_and_names_its_seven_outputs(name):
     assert label_names(model) == EMOTIONS
 
 
-def test_held_out_blur_is_an_optional_first_layer_without_parameters():
-    plain, blurred = baseline_cnn(), baseline_cnn(input_blur=2.5)
-    assert "held_out_blur" not in [layer.name for layer in plain.layers]
-    assert blurred.get_layer("held_out_blur").sigma == 2.5
-    assert blurred.count_params() == plain.count_params()
-
-
 def test_unknown_model_names_the_choices():
     with pytest.raises(ValueError, match="unknown model 'vgg'; choose one of baseline_cnn, small_cnn"):
         build_model("vgg")

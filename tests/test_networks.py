@@ -41,7 +41,7 @@ def test_every_network_is_registered_and_takes_the_engine_options():
     assert list(MODELS)[:2] == ["baseline_cnn", "small_cnn"] and set(NEW_NETWORKS) <= set(MODELS)
     for name in NEW_NETWORKS:
         parameters = inspect.signature(MODELS[name]).parameters
-        assert {"input_blur", "name"} <= set(parameters), name
+        assert "name" in parameters, name
         assert TrainingConfig(model=name).model == name  # what `train` and the command line check
 
 
@@ -57,7 +57,7 @@ def test_a_new_network_trains_through_the_engine(tmp_path, monkeypatch):
 @pytest.mark.parametrize("name, options", [
     ("mini_xception", {}),
     ("residual_separable", {}),
-    ("lc2fer_c8", {"dropout": 0.1, "input_blur": 1.5}),
+    ("lc2fer_c8", {"dropout": 0.1}),
     ("six_conv_cnn", {}),
     ("feed_forward", {}),
 ])  # and resnet_transfer in test_transfer_loads_local_weights_frozen_and_unfreezes
@@ -140,12 +140,10 @@ def test_every_lc2fer_configuration_builds_for_fer2013_and_rafdb(key):
         assert rgb.count_params() == pytest.approx(lc2fer.PAPER_PARAMETERS[key][0], rel=0.02)
 
 
-def test_lc2fer_colour_input_is_rgb_pixels_without_the_grey_blur():
+def test_lc2fer_colour_input_is_rgb_pixels():
     model = lc2fer.lc2fer_c8(input_shape=(100, 100, 3))
     probabilities = model.predict(faces(2, shape=(100, 100, 3)), verbose=0)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
-    with pytest.raises(ValueError, match="grey faces only"):
-        lc2fer.lc2fer("c8", input_shape=(100, 100, 3), input_blur=1.0)
     with pytest.raises(ValueError, match="to nothing"):
         lc2fer.lc2fer("c1", input_shape=(16, 16, 1))
     with pytest.raises(ValueError, match="unknown LC2FER configuration 'c9'"):

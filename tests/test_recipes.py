@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from fer_utils import cli
-from fer_utils.figures import plots
+from fer_utils import figures
 from fer_utils.studies import recipes
 from fer_utils.faces import reference
 from fer_utils.engine.artifacts import artifact_path
@@ -28,8 +28,8 @@ from fer_utils.nets.parts import label_names
 from fer_utils.nets.plain import small_cnn
 from fer_utils.augment.pipeline import evaluation_pipeline, mix_batch, training_pipeline
 from fer_utils.config import PROFILES
-from fer_utils.faces.reference.plain import blur_matrix, custom_layers, plain_keras_model
-from fer_utils.sharpness import gaussian_blur
+from fer_utils.nets.portable import custom_layers, plain_keras_model
+from fer_utils.studies.reference import publish, training_command
 from fer_utils.data.synthetic import make_demo_dataset
 from fer_utils.engine.training import LearningRateCurve, TrainingConfig, compiled_model, make_optimizer, train
 
@@ -73,20 +73,21 @@ OLD_SETTINGS = {
 
 
 @pytest.mark.parametrize("model, settings, folder, as_dict", [
-    ("baseline_cnn", {}, "run-baseline_cnn-157721653da52ed2",
+    ("baseline_cnn", {}, "run-baseline_cnn-e2da11ebcb2f666c",
      "{'model': 'baseline_cnn', 'model_options': {}, 'epochs': 40, 'batch_size': 64, 'learning_rate': 0.001, "
      "'patience': 8, 'class_weighting': None, 'oversample': False, 'augmentation': None, 'loss': 'cross_entropy', "
-     "'match_sharpness': True, 'precision': 'float32', 'jit_compile': False, 'seed': 0}"),
-    ("small_cnn", OLD_SETTINGS, "run-small_cnn-93e0d8a80a169f9a",
+     "'precision': 'float32', 'jit_compile': False, 'seed': 0}"),
+    ("small_cnn", OLD_SETTINGS, "run-small_cnn-4d3016e9c1db598e",
      "{'model': 'small_cnn', 'model_options': {'filters': (8, 16)}, 'epochs': 20, 'batch_size': 32, "
      "'learning_rate': 0.0005, 'patience': None, 'class_weighting': 'balanced', 'oversample': False, "
      "'augmentation': {'flip': True, 'rotation': 0.15707963267948966, 'translation': 0.1, 'zoom': 0.1}, "
-     "'loss': 'cross_entropy', 'match_sharpness': True, 'precision': 'mixed_bfloat16', 'jit_compile': False, "
+     "'loss': 'cross_entropy', 'precision': 'mixed_bfloat16', 'jit_compile': False, "
      "'seed': 3}"),
 ])
 def test_settings_that_existed_before_the_recipes_keep_their_run_folders(model, settings, folder, as_dict):
-    """Hard-coded from the engine before the recipe settings were added: a cached run
-    of any earlier configuration must still be found (and not trained again)."""
+    """Hard-coded from the engine when the blur setting was removed: settings added
+    since must not move the run folder of an earlier configuration (a cached run
+    is found, not trained again)."""
     config = TrainingConfig(model=model, **settings)
     assert repr(config.to_dict()) == as_dict
     path = artifact_path(f"run-{model}", _key_data(), suffix="", profile="default", config=config.to_dict())
@@ -373,12 +374,12 @@ def test_train_command_takes_a_recipe(no_real_data, capsys):
 def test_a_recipe_run_is_recognised_for_its_card():
     recipe = recipes.RECIPES["cpu_2h"]
     settings = json.loads(json.dumps({**TrainingConfig(model=recipe.model, **recipe.training_settings(
-        seed=2)).to_dict(), "input_blur": 3.29, "dataset": "x"}))
+        seed=2)).to_dict(), "profile": "default", "dataset": "x"}))
     assert recipes.matching_recipe(settings, PROFILES["default"]) is recipe
-    assert reference.training_command(settings, "default") == (
+    assert training_command(settings, "default") == (
         "fer-utils train --recipe cpu_2h --profile default --epochs 24 --batch-size 64 --seed 2")
     assert recipes.matching_recipe({**settings, "mixup": 0.3}, PROFILES["default"]) is None
-    command = reference.training_command({**settings, "mixup": 0.3}, "default")
+    command = training_command({**settings, "mixup": 0.3}, "default")
     assert command.startswith("fer_utils.engine.training.train('compact_resnet', dataset, profile=PROFILES['default'], ")
     assert "mixup=0.3" in command and "optimizer='adamw'" in command and "label_smoothing=0.1" in command
 
@@ -393,12 +394,13 @@ def test_the_ablation_table_on_tiny_data(demo):
     assert not runs["- flips"].config.augmentation.flip and runs["+ mixup"].config.mixup == 0.2
     assert table.at["- flips", "PublicTest accuracy"] == runs["- flips"].accuracy(demo, "validation")
     assert list(table.index) == [recipes.FULL, "- flips", "+ mixup", "+ test-time augmentation"]
-    assert list(table.columns) == ["PublicTest accuracy", "PrivateTest accuracy", "delta PublicTest",
-                                   "delta PrivateTest"]
-    assert table.loc[recipes.FULL, ["delta PublicTest", "delta PrivateTest"]].tolist() == [0.0, 0.0]
+    changes = [recipes.CHANGE_COLUMNS["PublicTest"], recipes.CHANGE_COLUMNS["PrivateTest"]]
+    assert list(table.columns) == ["PublicTest accuracy", "PrivateTest accuracy", *changes]
+    assert all("this row minus full recipe" in column for column in changes)
+    assert table.loc[recipes.FULL, changes].tolist() == [0.0, 0.0]
     assert ((table["PrivateTest accuracy"] >= 0) & (table["PrivateTest accuracy"] <= 1)).all()
     row = table.loc["- flips"]
-    assert row["delta PrivateTest"] == pytest.approx(
+    assert row[recipes.CHANGE_COLUMNS["PrivateTest"]] == pytest.approx(
         100 * (row["PrivateTest accuracy"] - table.at[recipes.FULL, "PrivateTest accuracy"]))
     assert set(table.attrs["minutes"]) == set(table.index)
 
@@ -411,9 +413,13 @@ def test_ablation_findings_weigh_each_ingredient_against_the_interval_of_one_acc
                                     for name, accuracy in public.items()})
     lines = recipes.ablation_findings(table, faces)
     assert "1.9 points" in lines[0] and "2,500 faces" in lines[0]
-    assert lines[1] == "Helped at this budget: label smoothing (+3.0 points), test-time augmentation (+2.5 points)."
-    assert lines[2] == "Hurt at this budget: random crops (-3.0 points), mixup (-3.0 points)."
-    assert lines[3] == "No evidence either way: schedule (+1.0 points), flips (-1.0 points)."
+    assert lines[1] == ("Helped at this budget (lower without it, higher with it): label smoothing (without it "
+                        "-3.0 points), test-time augmentation (with it +2.5 points).")
+    assert lines[2] == ("Hurt at this budget (higher without it, lower with it): random crops (without it "
+                        "+3.0 points), mixup (with it -3.0 points).")
+    assert lines[3] == "No evidence either way: schedule (without it -1.0 points), flips (without it +1.0 points)."
+    change = table[recipes.CHANGE_COLUMNS["PublicTest"]]  # every number printed is the table's own, sign included
+    assert change["- random crops"] == pytest.approx(3.0) and change["+ mixup"] == pytest.approx(-3.0)
 
 
 def test_time_curve_reads_the_kept_epoch_at_each_mark():
@@ -433,8 +439,7 @@ def test_budget_curve_and_the_accuracy_time_figure(demo):
     budgets = recipes.budget_curve(tiny("cpu_2h"), demo, minutes=(1, 2), epoch_seconds=60)
     assert budgets["epochs"].tolist() == [1, 2] and budgets["training minutes"].gt(0).all()
     run = recipes.train_recipe(tiny("cpu_2h"), demo, epochs=2)
-    figure = plots.plot_accuracy_vs_time(demo, {"cpu_2h (tiny)": run.history}, budgets, marks=(1, 2))
-    assert (plots.figures_dir() / "10_accuracy_vs_time.png").is_file()
+    figure = figures.plot_accuracy_vs_time(demo, {"cpu_2h (tiny)": run.history}, budgets, marks=(1, 2))
     assert "synthetic demo data" in figure.texts[-1].get_text()
 
 
@@ -448,13 +453,6 @@ def test_recipe_scores_and_seed_ensemble(demo):
 
 
 # --------------------------------------------------------------------------- plain-Keras reference weights
-
-
-def test_the_blur_matrix_is_the_held_out_blur():
-    row = np.random.default_rng(1).uniform(0, 255, (1, 1, 48)).astype(np.float32)
-    expected = gaussian_blur(np.repeat(row, 48, axis=1), 3.29)[0, 0]
-    np.testing.assert_allclose(blur_matrix(48, 3.29) @ row[0, 0], expected, atol=1e-3)
-    np.testing.assert_allclose(blur_matrix(48, 3.29).sum(axis=1), 1.0, atol=1e-6)
 
 
 PLAIN_LOAD = """
@@ -483,10 +481,10 @@ def _plain_predictions(tmp_path, model_file, faces) -> np.ndarray:
 
 def test_the_plain_copy_predicts_as_the_trained_network_and_loads_without_fer_utils(tmp_path):
     keras.utils.set_random_seed(0)
-    trained = small_cnn(filters=(8, 16), input_blur=3.29)
+    trained = small_cnn(filters=(8, 16))
     trained.get_layer("scores").set_weights([w * 20 for w in trained.get_layer("scores").get_weights()])
     copy = plain_keras_model(trained)
-    assert custom_layers(trained) == ["held_out_blur", "emotion"] and custom_layers(copy) == []
+    assert custom_layers(trained) == ["emotion"] and custom_layers(copy) == []
     faces = np.random.default_rng(2).integers(0, 256, (64, 48, 48, 1)).astype(np.float32)
     expected = trained.predict(faces, verbose=0)
     assert np.abs(copy.predict(faces, verbose=0) - expected).max() < 1e-5
@@ -515,14 +513,8 @@ def test_a_published_run_opens_with_plain_keras(tmp_path, monkeypatch):
     from fer_utils.data.discovery import load_dataset
 
     dataset = load_dataset(data)
-    blurred = dataset.images.copy()  # smooth training faces, as in the shared FER-2013 copy
-    members = dataset.splits == "train"
-    blurred[members] = np.round(gaussian_blur(dataset.images[members], 2.5)).astype(np.uint8)
-    data = write_fer_csv(dataclasses.replace(dataset, images=blurred), tmp_path / "blurred.csv")
-    dataset = load_dataset(data)
     run = train("small_cnn", dataset, epochs=1, batch_size=8, model_options={"filters": [8, 16]}, verbose=0)
-    assert run.input_blur > 0
-    record = reference.publish(run.directory, data=data, folder=tmp_path / "published")
+    record = publish(run.directory, data=data, folder=tmp_path / "published")
     images, test_labels = dataset.arrays("test")
     expected = run.model.predict(images[..., None].astype(np.float32), verbose=0)
     published = tmp_path / "published" / "model.keras"

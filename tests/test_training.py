@@ -19,7 +19,6 @@ import pytest
 from fer_utils.data.labels import EMOTIONS
 from fer_utils.data.loaders import write_fer_csv
 from fer_utils.nets.parts import label_names
-from fer_utils.sharpness import gaussian_blur
 from fer_utils.data.synthetic import make_demo_dataset
 from fer_utils.engine.training import TrainingConfig, train
 
@@ -133,17 +132,6 @@ def test_saved_model_takes_raw_pixels_and_names_its_outputs(artifacts, demo):
     probabilities = loaded.predict(np.full((3, 48, 48, 1), 200.0, np.float32), verbose=0)
     assert probabilities.shape == (3, 7)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
-
-
-def test_blurred_training_faces_put_a_held_out_blur_into_the_model(artifacts, demo):
-    blurred = demo.images.copy()
-    train_members = demo.splits == "train"
-    blurred[train_members] = np.round(gaussian_blur(demo.images[train_members], 2.0)).astype(np.uint8)
-    smoothed = dataclasses.replace(demo, images=blurred)
-    run = train("small_cnn", smoothed, epochs=1, **TINY)
-    assert run.input_blur == pytest.approx(2.0, abs=0.5)
-    assert run.model.get_layer("held_out_blur").sigma == run.input_blur
-    assert train("small_cnn", demo, epochs=1, **TINY).input_blur == 0.0  # equally sharp splits: no blur
 
 
 @pytest.mark.parametrize(

@@ -143,7 +143,7 @@ def test_budgets_per_profile_and_the_tuning_data(demo):
     assert smoke.trials <= 2 and smoke.epochs == 1 and smoke.train_images <= 200
     assert default.train_images < 28709 and default.epochs <= 5 and default.trials >= 4
     assert tuning_budget("full").train_images is None
-    with pytest.raises(ValueError, match="no tuning budget for profile 'huge'"):
+    with pytest.raises(ValueError, match="unknown profile 'huge'"):
         tuning_budget("huge")
     data = tuning_data(demo, TINY)
     counts = data.counts()
@@ -182,7 +182,7 @@ def test_every_strategy_trains_each_trial_through_the_engine(demo, engine, monke
         tuner = run_search(search, demo, SMOKE, budget=TINY)
         tuners[name] = tuner
         assert isinstance(tuner, keras_tuner.Tuner) and isinstance(tuner.oracle, oracles[search.strategy])
-        trials = TINY.trials_for(search)
+        trials = TINY.trials_for(search.strategy)
         assert len(tuner.oracle.trials) == trials and len(engine.calls) - before == trials
         for call, values in zip(engine.calls[before:], values_of(tuner)):
             assert call["model"] == search.model and call["patience"] is None and call["seed"] == 0
@@ -416,15 +416,13 @@ def test_repeating_the_best_configuration_shows_the_noise(demo, engine):
     assert noise.loc["std", "val_loss"] > 0
 
 
-def test_plot_search_progress_draws_every_search(demo, engine, tmp_path, monkeypatch):
-    from fer_utils.figures import plots
+def test_plot_search_progress_draws_every_search(demo, engine):
+    from fer_utils import figures
 
-    monkeypatch.setenv("FER_FIGURES_DIR", str(tmp_path / "figures"))
     tuners = {
         name: run_search(Search(name, name, SEED_000), demo, SMOKE, budget=TINY) for name in ("grid", "random")
     }
-    fig = plots.plot_search_progress(demo, search_progress(tuners))
-    assert (tmp_path / "figures" / "06_search_progress.png").exists()
+    fig = figures.plot_search_progress(demo, search_progress(tuners))
     labels = [text.get_text() for text in fig.axes[0].get_legend().get_texts()]
     assert labels == ["grid", "random"]
 
@@ -442,3 +440,47 @@ def test_the_tuner_takes_its_id_and_chief_from_keras_tuner_variables(demo, engin
     from keras_tuner.src.distribute.oracle_client import OracleClient
 
     assert isinstance(worker.oracle, OracleClient)  # a worker asks the chief for its trials
+
+
+# --- what the chapter reads ----------------------------------------------------------------
+
+
+def test_grid_trials_multiplies_the_numbers_of_values():
+    searches = chapter_searches(PROFILES["default"].tuning)
+    assert tuning.grid_trials(searches["grid"].space) == 16
+    assert tuning.grid_trials(searches["bayesian_dropout"].space) == 20
+    assert tuning.grid_trials(searches["annealing"].space) == 10 * 3 * 3
+    assert tuning.grid_trials(searches["random_architecture"].space) == 100_000
+    with pytest.raises(ValueError, match="empty"):
+        tuning.grid_trials({})
+
+
+def _summary(**best):
+    return pd.DataFrame({"best val_loss": best}).rename_axis("search")
+
+
+def _repeats(*losses):
+    return pd.DataFrame({"val_loss": losses, "val_accuracy": [0.3] * len(losses)},
+                        index=pd.Index(range(len(losses)), name="seed"))
+
+
+def test_noise_verdict_calls_a_spread_within_the_seeds_noise_a_tie():
+    verdict = tuning.noise_verdict(_summary(grid=1.50, random=1.52, annealing=1.53), _repeats(1.50, 1.55))
+    assert not verdict.ranked and math.isclose(verdict.noise, 0.05) and math.isclose(verdict.spread, 0.03)
+    assert "does not rank the strategies" in str(verdict) and "2 seeds" in str(verdict)
+
+
+def test_noise_verdict_top_tie_and_clear_lead():
+    tie = tuning.noise_verdict(_summary(grid=1.50, random=1.52, annealing=1.70), _repeats(1.50, 1.53, 1.51))
+    assert not tie.ranked and tie.beaten == 1 and "tie" in str(tie) and "grid leads random" in str(tie)
+    lead = tuning.noise_verdict(_summary(grid=1.60, random=1.50), _repeats(1.50, 1.52))
+    assert lead.ranked and math.isclose(lead.lead, 0.10) and str(lead).startswith("random leads the next search, grid")
+
+
+def test_noise_verdict_needs_results_and_two_seeds():
+    one = tuning.noise_verdict(_summary(grid=1.5, random=np.nan), _repeats(1.5, 1.6))
+    assert "nothing to rank" in str(one)
+    with pytest.raises(ValueError, match="no search"):
+        tuning.noise_verdict(_summary(grid=np.nan), _repeats(1.5, 1.6))
+    with pytest.raises(ValueError, match="two seeds"):
+        tuning.noise_verdict(_summary(grid=1.5), _repeats(1.5))

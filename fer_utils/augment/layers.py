@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 
 import keras
+import pandas as pd
 import tensorflow as tf
 
 
@@ -126,3 +127,37 @@ class RandomErasing(keras.layers.Layer):
     def get_config(self):
         return {**super().get_config(), "probability": self.probability, "area": list(self.area),
                 "aspect": list(self.aspect), "value_range": list(self.value_range), "seed": self.seed}
+
+
+IGNORED_SETTINGS = ("name", "seed", "trainable", "dtype")
+"""Parts of a layer's config that do not change what it does to an image's distribution:
+its name, its random seed, whether it is trainable (none of these has weights) and its
+number type."""
+
+
+def layer_settings(model: keras.Sequential) -> pd.DataFrame:
+    """The layers of an augmentation model, in order, as a table: the layer's class and
+    its settings (its Keras config without :data:`IGNORED_SETTINGS`), one row each.
+
+    Two augmentation models with equal tables apply the same transforms with the same
+    ranges in the same order; only their random draws differ (unless their seeds agree).
+    Chapter 2 compares the layers it builds by hand with
+    :meth:`~fer_utils.augment.transforms.OnlineAugmentation.layers` this way.
+    """
+    rows = []
+    for layer in model.layers:
+        config = {key: value for key, value in layer.get_config().items() if key not in IGNORED_SETTINGS}
+        settings = ", ".join(f"{key}={_plain(value)}" for key, value in sorted(config.items()))
+        rows.append({"layer": type(layer).__name__, "settings": settings})
+    return pd.DataFrame(rows, columns=["layer", "settings"]).rename_axis("position")
+
+
+def _plain(value):
+    """A config value written the same whether Keras kept it as a list or a tuple, an int
+    or a float, and with six significant digits (``0.05 * pi / (2 * pi)`` is ``0.025``)."""
+    if isinstance(value, (list, tuple)):
+        return "(" + ", ".join(str(_plain(v)) for v in value) + ")"
+    if isinstance(value, float):
+        value = float(f"{value:.6g}")
+        return int(value) if value.is_integer() else value
+    return value

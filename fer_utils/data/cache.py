@@ -4,10 +4,16 @@ Decoding 35,887 JPEGs or parsing a 290 MB CSV takes seconds; reading the same
 arrays back from an uncompressed ``.npz`` takes a fraction of that. Each entry
 stores a fingerprint of its source (file sizes and modification times), and an
 entry whose fingerprint no longer matches is rebuilt. Nothing is pickled.
+
+The cache is only ever a shortcut: a damaged entry (cut off, corrupted) is
+reported as a warning naming it, deleted and rebuilt; a cache folder that
+cannot be written (a file of that name, no permission, a full disk) is reported
+as a warning naming it and ``$FER_CACHE_DIR``, and the data is loaded without it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -17,16 +23,11 @@ from typing import Callable
 
 import numpy as np
 
+from fer_utils.config import cache_dir, storage_error
 from fer_utils.data.dataset import FaceDataset
 from fer_utils.errors import DataWarning
 
-CACHE_ENV = "FER_CACHE_DIR"
 CACHE_FORMAT = 1
-
-
-def cache_dir() -> Path:
-    """``$FER_CACHE_DIR``, else ``~/.cache/fer_utils``."""
-    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "fer_utils")
 
 
 def fingerprint(stats: list[tuple[str, os.stat_result]]) -> str:
@@ -71,9 +72,9 @@ def load_cached(
 
 
 def _read(path: Path, fingerprint: str) -> tuple[FaceDataset, list[str]] | None:
-    if not path.exists():
-        return None
     try:
+        if not path.is_file():
+            return None
         with np.load(path, allow_pickle=False) as entry:
             meta = json.loads(str(entry["meta"]))
             if meta["fingerprint"] != fingerprint:
@@ -86,10 +87,19 @@ def _read(path: Path, fingerprint: str) -> tuple[FaceDataset, list[str]] | None:
                 name=meta["name"],
                 origin=meta["origin"],
             )
-    except (OSError, ValueError, KeyError) as error:
-        warnings.warn(f"ignoring unreadable cache entry {path}: {error}", DataWarning)
+            messages = [str(m) for m in meta["warnings"]]
+    except (KeyboardInterrupt, MemoryError):
+        raise
+    except Exception as error:  # noqa: BLE001  (BadZipFile, EOFError, OSError, ValueError, KeyError, ...)
+        warnings.warn(f"damaged dataset cache entry {path} ({type(error).__name__}: {error}); "
+                      f"deleting it and loading the data again", DataWarning, stacklevel=3)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as failure:
+            warnings.warn(str(storage_error(failure, path, "delete the damaged cache entry")), DataWarning,
+                          stacklevel=3)
         return None
-    return dataset, meta["warnings"]
+    return dataset, messages
 
 
 def _write(path: Path, dataset: FaceDataset, fingerprint: str, messages: list[str]) -> None:
@@ -99,9 +109,10 @@ def _write(path: Path, dataset: FaceDataset, fingerprint: str, messages: list[st
         "origin": dataset.origin,
         "warnings": messages,
     }
+    partial = path.with_suffix(f".{os.getpid()}.tmp.npz")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.tmp.npz")
+        _remove_orphans(path)
         np.savez(
             partial,
             images=dataset.images,
@@ -112,4 +123,26 @@ def _write(path: Path, dataset: FaceDataset, fingerprint: str, messages: list[st
         )
         os.replace(partial, path)
     except OSError as error:
-        warnings.warn(f"could not write the dataset cache {path}: {error}", DataWarning)
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        warnings.warn(f"{storage_error(error, path, 'write the dataset cache')}; the data was loaded without "
+                      f"the cache", DataWarning, stacklevel=3)
+
+
+def _remove_orphans(path: Path) -> None:
+    """Delete partial files of this entry left by processes killed while writing it."""
+    for leftover in path.parent.glob(f"{path.stem}.*.tmp.npz"):
+        pid = leftover.name[len(path.stem) + 1:].partition(".")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True

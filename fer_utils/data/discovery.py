@@ -10,15 +10,14 @@ import os
 import sys
 from pathlib import Path
 
-from fer_utils.data.dataset import FaceDataset
-from fer_utils.errors import DataFormatError
+from fer_utils.config import DATA_ENV, Profile, active_profile, project_root
+from fer_utils.data.dataset import FaceDataset, dataset_digest
 from fer_utils.data.loaders import RAFDB_LABEL_FILE, load_fer_csv, load_image_folder, load_rafdb
-from fer_utils.config import project_root
-from fer_utils.config import Profile, active_profile
 from fer_utils.data.synthetic import make_demo_dataset
+from fer_utils.errors import DataFormatError
 
-DATA_ENV = "FER_DATA"
 _demo_announced = False
+ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".gz", ".bz2", ".xz", ".7z", ".rar")
 
 
 def default_data_candidates() -> list[Path]:
@@ -51,6 +50,8 @@ def load_path(path) -> FaceDataset:
     """Load a dataset file or folder, recognising its layout."""
     path = Path(path)
     if path.is_file():
+        if path.name.lower().endswith(ARCHIVE_SUFFIXES):
+            raise DataFormatError(f"{path}: an archive; unpack it first and pass the CSV or folder inside")
         if path.suffix.lower() != ".csv":
             raise DataFormatError(f"{path}: expected fer2013.csv or a dataset folder")
         return load_fer_csv(path)
@@ -74,3 +75,18 @@ def load_dataset(path=None, profile: Profile | str | None = None) -> FaceDataset
         )
         _demo_announced = True
     return make_demo_dataset(profile.demo_images)
+
+
+def chapter_data(profile: Profile | str | None = None, data=None) -> tuple[Profile, FaceDataset]:
+    """Every chapter's setup: the profile, and the dataset cut to its budget. Prints
+    the same three lines in every chapter (the data and where it came from, the
+    digest of all its images, labels and splits, and the profile), so a reader
+    sees which data every number of the chapter comes from."""
+    profile = profile if isinstance(profile, Profile) else active_profile(profile)
+    location, how = find_data(data)
+    dataset = load_dataset(data, profile)
+    sample = dataset.sample_per_split(profile.images_per_split)
+    print(f"data:    {dataset.caption}, {len(dataset):,} images" + (f" in {location} ({how})" if location else ""))
+    print(f"digest:  {dataset_digest(dataset)}")
+    print(f"profile: {profile.name} ({profile.description})")
+    return profile, sample

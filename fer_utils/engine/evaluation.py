@@ -246,6 +246,27 @@ def confusion_matrix(true_labels: np.ndarray, predicted: np.ndarray, normalise: 
     )
 
 
+def most_confused_pairs(true_labels: np.ndarray, predicted: np.ndarray, count: int = 3,
+                         by: str = "share") -> pd.DataFrame:
+    """The ``count`` largest off-diagonal cells of the confusion matrix: which
+    emotion (``true``) is taken for which (``predicted``), with ``faces``, the
+    mistakes' number, and ``share``, their part of the true emotion's faces (the
+    cell of the row-normalised matrix). ``by="share"`` ranks by that part (how an
+    emotion's faces go astray, so a rare emotion counts as much as a common one),
+    ``by="faces"`` by the number of mistakes. Pairs without mistakes are left out."""
+    if by not in ("share", "faces"):
+        raise ValueError(f"by must be 'share' or 'faces', got {by!r}")
+    counts = confusion_matrix(true_labels, predicted)
+    shares = confusion_matrix(true_labels, predicted, normalise=True)
+    rows = [{"true": true, "predicted": answer, "faces": int(counts.at[true, answer]),
+             "share": float(shares.at[true, answer])}
+            for true in counts.index for answer in counts.columns
+            if true != answer and counts.at[true, answer] > 0]
+    table = pd.DataFrame(rows, columns=["true", "predicted", "faces", "share"])
+    other = "faces" if by == "share" else "share"
+    return table.sort_values([by, other], ascending=False, kind="stable").head(count).reset_index(drop=True)
+
+
 def confident_examples(true_labels: np.ndarray, probabilities: np.ndarray) -> dict[int, int]:
     """One face per emotion to show (for example under Grad-CAM): the correctly
     classified face with the highest probability for its emotion or, where the
@@ -351,6 +372,21 @@ def expected_calibration_error(true_labels: np.ndarray, probabilities: np.ndarra
     table = reliability_table(true_labels, probabilities, bins).query("images > 0")
     shares = table["images"] / table["images"].sum()
     return float((shares * (table["accuracy"] - table["confidence"]).abs()).sum())
+
+
+def calibration_summary(true_labels: np.ndarray, probabilities: np.ndarray, bins: int = 15) -> dict:
+    """How far, and which way, confidence misses accuracy: ``ece``
+    (:func:`expected_calibration_error`), ``gap`` (mean confidence minus accuracy:
+    positive when the network is over-confident, negative when under-confident),
+    ``over_share`` (the share of the faces in bins whose confidence exceeds their
+    accuracy) and the ``accuracy`` and ``confidence`` themselves."""
+    true_labels, probabilities = _labelled_probabilities(true_labels, probabilities)
+    table = reliability_table(true_labels, probabilities, bins).query("images > 0")
+    accuracy = float(np.mean(probabilities.argmax(axis=1) == true_labels))
+    confidence = float(probabilities.max(axis=1).mean())
+    over = table["images"][table["confidence"] > table["accuracy"]].sum() / table["images"].sum()
+    return {"ece": expected_calibration_error(true_labels, probabilities, bins), "gap": confidence - accuracy,
+            "over_share": float(over), "accuracy": accuracy, "confidence": confidence}
 
 
 def negative_log_likelihood(true_labels: np.ndarray, probabilities: np.ndarray) -> float:

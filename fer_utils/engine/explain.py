@@ -15,10 +15,14 @@ from __future__ import annotations
 
 import keras
 import numpy as np
+import pandas as pd
 import tensorflow as tf
 from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
+from sklearn.metrics import silhouette_samples
+from sklearn.neighbors import NearestNeighbors
 
+from fer_utils.data.labels import DISPLAY_NAMES
 from fer_utils.engine.evaluation import as_faces, as_labels, model_outputs
 
 _PASS_THROUGH = (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D, keras.layers.Dropout)
@@ -122,3 +126,51 @@ def tsne_embedding(
     reduced = PCA(dimensions, random_state=seed).fit_transform(features)
     tsne = TSNE(2, perplexity=min(perplexity, (len(features) - 1) / 3), init="pca", random_state=seed)
     return tsne.fit_transform(reduced)
+
+
+def class_separation(embedding: np.ndarray, labels: np.ndarray, neighbours: int = 10) -> pd.DataFrame:
+    """How well a map (a t-SNE embedding, or any features) keeps each emotion apart,
+    one row per emotion present, best separated first:
+
+    * ``faces``: the emotion's points;
+    * ``silhouette``: the mean silhouette of its points (from -1 to 1: near 1, a
+      point is much closer to its own emotion than to the nearest other one; near
+      0 or below, it sits among other emotions);
+    * ``same-emotion neighbours``: the share of each point's ``neighbours``
+      nearest points that have its emotion, beside ``chance``, the share that
+      emotion has of all points (what a map that ignored emotions would give).
+    """
+    embedding, labels = np.asarray(embedding, dtype=np.float64), as_labels(labels)
+    if embedding.ndim != 2 or len(embedding) != len(labels):
+        raise ValueError(f"need one row of coordinates per label: {embedding.shape} for {len(labels)} labels")
+    present = np.unique(labels)
+    if len(present) < 2 or len(labels) <= neighbours:
+        raise ValueError(f"need at least two emotions and more than {neighbours} points, got "
+                         f"{len(present)} emotions and {len(labels)} points")
+    silhouette = silhouette_samples(embedding, labels)
+    _, nearest = NearestNeighbors(n_neighbors=neighbours + 1).fit(embedding).kneighbors(embedding)
+    same = (labels[nearest[:, 1:]] == labels[:, None]).mean(axis=1)  # the first neighbour is the point itself
+    table = pd.DataFrame({
+        "faces": [int(np.sum(labels == e)) for e in present],
+        "silhouette": [float(silhouette[labels == e].mean()) for e in present],
+        "same-emotion neighbours": [float(same[labels == e].mean()) for e in present],
+        "chance": [float(np.mean(labels == e)) for e in present],
+    }, index=pd.Index([DISPLAY_NAMES[e] for e in present], name="emotion"))
+    return table.sort_values("silhouette", ascending=False, kind="stable")
+
+
+def upper_half_share(heatmaps: np.ndarray) -> np.ndarray:
+    """The share of each heatmap's heat (n, H, W, as :func:`gradcam` gives them) in
+    the upper half of the face, the rows above the middle (eyes and brows in a
+    FER-2013 face; the lower half holds the nose and the mouth). An odd middle row
+    counts half to each. A map without heat gives NaN."""
+    heatmaps = np.asarray(heatmaps, dtype=np.float64)
+    if heatmaps.ndim != 3:
+        raise ValueError(f"heatmaps must be shaped (n, height, width), got {heatmaps.shape}")
+    rows = heatmaps.sum(axis=2)
+    height = rows.shape[1]
+    weight = np.where(np.arange(height) < height // 2, 1.0, 0.0)
+    if height % 2:
+        weight[height // 2] = 0.5
+    total = rows.sum(axis=1)
+    return np.divide(rows @ weight, total, out=np.full(len(total), np.nan), where=total > 0)

@@ -24,6 +24,13 @@ named by epoch, so a run killed at any moment leaves a consistent state:
 calling ``train`` again with the same arguments resumes after the last
 committed epoch, with the optimizer's state, the early-stopping counters and
 the data order of an uninterrupted run, and a finished run is simply loaded.
+A write that fails (a full disk, a read-only folder) leaves the last committed
+state and no temporary file; a run that fails before its first epoch is
+committed leaves no folder. One process at a time trains a run: a second
+``train`` of the same run says that it is in progress, waits for the first to
+finish and loads its result (:func:`~fer_utils.engine.artifacts.run_lock`).
+A damaged checkpoint or ``state.json`` is named, with what to do
+(:class:`~fer_utils.errors.SavedFileError`).
 
 With more than one accelerator (or several logical CPUs) the run is trained
 under ``tf.distribute.MirroredStrategy``; the batch size is per replica.
@@ -43,7 +50,16 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
-from fer_utils.engine.artifacts import artifact_path, replace_atomically, save_table
+from fer_utils.engine.artifacts import (
+    artifact_path,
+    load_model_file,
+    read_json,
+    remove_partial_files,
+    remove_run_folder,
+    replace_atomically,
+    run_lock,
+    save_table,
+)
 from fer_utils.augment.transforms import OnlineAugmentation
 from fer_utils.data.dataset import FaceDataset
 from fer_utils.engine.evaluation import predict_labels
@@ -51,6 +67,7 @@ from fer_utils.augment.imbalance import class_weights, focal_loss
 from fer_utils.nets.registry import MODELS, build_model
 from fer_utils.augment.pipeline import evaluation_pipeline, training_pipeline
 from fer_utils.config import Profile
+from fer_utils.errors import SavedFileError
 
 LOSSES = ("cross_entropy", "focal")
 PRECISIONS = ("float32", "mixed_bfloat16")
@@ -187,17 +204,24 @@ def train(
     config = TrainingConfig(model=model, **settings)
     profile_name = profile.name if profile else None
     directory = artifact_path(f"run-{model}", dataset, suffix="", profile=profile_name, config=config.to_dict())
-    directory.mkdir(parents=True, exist_ok=True)
     if verbose is None:
         verbose = 1 if sys.stdout.isatty() else 2
-    state = _read_json(directory / "state.json")
-    if state.get("finished"):
-        return TrainingRun(
-            model=keras.models.load_model(directory / "model.keras"),
-            history=_history_frame(state["history"]),
-            config=config, directory=directory, replicas=state["replicas"], resumed_at=None, from_cache=True,
-        )
-    return _fit(config, dataset, profile_name, directory, state, verbose)
+    with run_lock(directory, what=f"training {model}"):
+        remove_partial_files(directory)  # left by a run killed mid-write
+        try:
+            state = _read_json(directory / "state.json")
+            if state.get("finished"):
+                return TrainingRun(
+                    model=_load_checkpoint(directory, "model.keras"),
+                    history=_history_frame(state["history"]),
+                    config=config, directory=directory, replicas=state["replicas"], resumed_at=None,
+                    from_cache=True,
+                )
+            return _fit(config, dataset, profile_name, directory, state, verbose)
+        except BaseException:
+            if not (directory / "state.json").exists():  # nothing committed: a failed start leaves no folder
+                remove_run_folder(directory)
+            raise
 
 
 def training_images_per_second(model: keras.Model, batches, steps: int, batch_size: int) -> float:
@@ -244,7 +268,7 @@ def _fit(
     steps_per_epoch = len(train_labels) // global_batch
     with strategy.scope():
         if state["last_checkpoint"]:
-            model = keras.models.load_model(directory / state["last_checkpoint"])
+            model = _load_checkpoint(directory, state["last_checkpoint"])
         else:
             keras.utils.set_random_seed(config.seed)
             model = compiled_model(config, steps_per_epoch=steps_per_epoch)
@@ -273,7 +297,7 @@ def _fit(
             verbose=verbose,
         )
     with strategy.scope():  # no best checkpoint only if every val_loss was NaN: keep the last
-        best = keras.models.load_model(directory / (state["best_checkpoint"] or state["last_checkpoint"]))
+        best = _load_checkpoint(directory, state["best_checkpoint"] or state["last_checkpoint"])
     replace_atomically(directory / "model.keras", best.save)
     state["finished"] = True
     _commit(directory, state)
@@ -449,8 +473,31 @@ def _write_json(path: Path, value: dict) -> None:
     path.write_text(json.dumps(value, indent=1, default=str))
 
 
+def _remedy(directory: Path) -> str:
+    return f"delete the run folder {directory} to train the run again from the start"
+
+
+STATE_KEYS = ("epochs_done", "history", "best_val_loss", "best_checkpoint", "last_checkpoint", "early_stopping",
+              "replicas")
+"""What a committed ``state.json`` holds (and ``finished`` once the run is done)."""
+
+
 def _read_json(path: Path) -> dict:
-    return json.loads(path.read_text()) if path.exists() else {}
+    """The run's committed state (``{}`` before the first commit), checked for every key it needs."""
+    state = read_json(path, _remedy(path.parent))
+    missing = [key for key in STATE_KEYS if key not in state]
+    if state and missing:
+        raise SavedFileError(f"{path}: not a training run's state (no {', '.join(missing)}); "
+                             f"{_remedy(path.parent)}")
+    return state
+
+
+def _load_checkpoint(directory: Path, name: str) -> keras.Model:
+    """A model file of the run in ``directory``, checked (:func:`~fer_utils.engine.artifacts.load_model_file`)."""
+    path = directory / str(name)
+    if not path.is_file():
+        raise SavedFileError(f"{path}: missing, although {directory / 'state.json'} names it; {_remedy(directory)}")
+    return load_model_file(path, _remedy(directory))
 
 
 def _history_frame(rows: list[dict]) -> pd.DataFrame:

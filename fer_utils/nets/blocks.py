@@ -610,3 +610,117 @@ def feature_maps(model: keras.Model, image, layer_names: Sequence[str] | None = 
     outputs = probe(image[None].astype("float32"), training=False)
     outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
     return {name: np.asarray(out)[0] for name, out in zip(layer_names, outputs)}
+
+
+# --------------------------------------------------------------- reading kernels and feature maps
+
+KERNELS: dict[str, np.ndarray] = {
+    "vertical edges (Sobel)": np.array([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]]),
+    "horizontal edges (Sobel)": np.array([[1.0, 2.0, 1.0], [0.0, 0.0, 0.0], [-1.0, -2.0, -1.0]]),
+    "outline (Laplacian)": np.array([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]]),
+    "blur (Gaussian)": np.array([[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]) / 16,
+    "sharpen": np.array([[0.0, -1.0, 0.0], [-1.0, 5.0, -1.0], [0.0, -1.0, 0.0]]),
+    "identity": np.array([[0.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 0.0]]),
+}
+"""Classic hand-made 3x3 kernels, to try on a face (chapter 4's interactive cell).
+
+The Sobel kernels subtract one side of the window from the other, so their
+weights add up to zero: a flat patch gives 0, a change of brightness a large
+answer. Blur and identity have weights of one sign that add up to one: they
+pass the brightness on. Sharpen adds an outline to the identity."""
+
+CENTRE = np.array([[0.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 0.0]])
+"""The centre weight of a 3x3 kernel alone: ``KERNELS[name] + w * CENTRE`` adds ``w`` to it."""
+
+RESEMBLANCE_THRESHOLD = 0.5
+"""The smallest correlation (in absolute value) at which :func:`map_resemblance`
+says a feature map follows the face's brightness or one of its edge maps."""
+
+
+def edge_maps(face) -> dict[str, np.ndarray]:
+    """Where the brightness of one face changes, by direction: the positive and
+    negative parts of the two Sobel responses, and their magnitude.
+
+    The face is padded by repeating its border pixels, so the frame of the image
+    is not an edge (zeros around it would be).
+    """
+    face = np.asarray(face, dtype=np.float64).squeeze()
+    if face.ndim != 2:
+        raise ValueError(f"face must be one grey image (height, width), got shape {np.shape(face)}")
+    padded = np.pad(face, 1, mode="edge")[None, ..., None]
+    left_right = conv2d(padded, KERNELS["vertical edges (Sobel)"][:, :, None, None])[0, ..., 0]
+    top_bottom = conv2d(padded, KERNELS["horizontal edges (Sobel)"][:, :, None, None])[0, ..., 0]
+    return {
+        "vertical, brighter left": np.maximum(left_right, 0.0),
+        "vertical, brighter right": np.maximum(-left_right, 0.0),
+        "horizontal, brighter above": np.maximum(top_bottom, 0.0),
+        "horizontal, brighter below": np.maximum(-top_bottom, 0.0),
+        "any direction": np.hypot(left_right, top_bottom),
+    }
+
+
+def _shrink(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Average ``image`` over blocks so that it is ``size`` (a whole factor smaller)."""
+    factor = image.shape[0] // size[0]
+    if factor < 1 or image.shape[0] != factor * size[0] or image.shape[1] != factor * size[1]:
+        raise ValueError(f"a {image.shape} face does not shrink by a whole factor to a {size} feature map")
+    return image.reshape(size[0], factor, size[1], factor).mean(axis=(1, 3))
+
+
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson's r of two maps without their outer ring of pixels (where 'same'
+    padding answers to the frame); NaN when either is constant there."""
+    a, b = a[1:-1, 1:-1].ravel(), b[1:-1, 1:-1].ravel()
+    if a.std() == 0 or b.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def map_resemblance(face, maps: dict[str, np.ndarray], threshold: float = RESEMBLANCE_THRESHOLD) -> pd.DataFrame:
+    """What each channel of some feature maps follows: the face's brightness, its edges, or neither.
+
+    For every channel of every layer in ``maps`` (``{layer: (height, width,
+    channels)}``, what :func:`feature_maps` returns), the map is correlated with
+    the face itself (its brightness) and with each of its :func:`edge_maps`, all
+    averaged down to the map's size. ``brightness r`` is the first correlation
+    (negative: the map is the face's negative), ``edge r`` the largest of the
+    others in absolute value and ``edge`` the edge map it belongs to. ``follows``
+    is ``"brightness"`` or ``"edges"``, whichever correlation is larger in absolute
+    value, if that reaches ``threshold``; ``"neither"`` if not; ``"silent"`` for
+    a channel that is constant (a ReLU that is zero everywhere). One row per
+    (layer, channel).
+    """
+    face = np.asarray(face, dtype=np.float64).squeeze()
+    edges = edge_maps(face)
+    rows = []
+    for layer, values in maps.items():
+        values = np.asarray(values, dtype=np.float64)
+        if values.ndim != 3:
+            raise ValueError(f"{layer}: feature maps must be (height, width, channels), got shape {values.shape}")
+        size = values.shape[:2]
+        brightness = _shrink(face, size)
+        shrunk = {name: _shrink(edge, size) for name, edge in edges.items()}
+        for channel in range(values.shape[2]):
+            channel_map = values[..., channel]
+            r_brightness = _correlation(channel_map, brightness)
+            r_edges = {name: _correlation(channel_map, edge) for name, edge in shrunk.items()}
+            edge = max(r_edges, key=lambda name: -1.0 if np.isnan(r_edges[name]) else abs(r_edges[name]))
+            r_edge = r_edges[edge]
+            if np.isnan(r_brightness):
+                follows = "silent"
+            elif max(abs(r_brightness), abs(r_edge)) < threshold:
+                follows = "neither"
+            else:
+                follows = "brightness" if abs(r_brightness) >= abs(r_edge) else "edges"
+            rows.append({"layer": layer, "channel": channel, "brightness r": r_brightness, "edge r": r_edge,
+                         "edge": edge, "follows": follows})
+    return pd.DataFrame(rows).set_index(["layer", "channel"])
+
+
+def resemblance_counts(table: pd.DataFrame) -> pd.DataFrame:
+    """Channels per layer and kind (brightness, edges, neither, silent) of a
+    :func:`map_resemblance` table, the layers in their order."""
+    kinds = ["brightness", "edges", "neither", "silent"]
+    layers = list(dict.fromkeys(table.index.get_level_values("layer")))
+    counts = table.groupby(level="layer")["follows"].value_counts().unstack(fill_value=0)
+    return counts.reindex(index=layers, columns=kinds, fill_value=0).rename_axis(columns=None)

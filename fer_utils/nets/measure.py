@@ -58,3 +58,29 @@ def _positions(tensor) -> int:
     for side in tensor.shape[1:-1]:
         count *= side
     return count
+
+
+def compare_layers(model: keras.Model, reference: keras.Model) -> pd.DataFrame:
+    """Two networks side by side, layer by layer (their :func:`layer_table` rows by
+    position; names are left out, Keras numbers them per session): kind, output
+    shape and parameters of each, and ``same``, whether all three agree. A layer
+    that only one of them has gets an empty other side and ``same`` False.
+    ``attrs["parameters"]`` holds the two totals."""
+    ours, theirs = layer_table(model).reset_index(drop=True), layer_table(reference).reset_index(drop=True)
+    table = pd.concat({"model": ours, "reference": theirs}, axis=1)
+    for side in ("model", "reference"):
+        table[(side, "parameters")] = table[(side, "parameters")].astype("Int64")
+    columns = ("kind", "output shape", "parameters")
+    table[("", "same")] = [
+        all(_present(row[("model", c)]) and _present(row[("reference", c)])
+            and row[("model", c)] == row[("reference", c)] for c in columns)
+        for _, row in table.iterrows()
+    ]
+    table.index = pd.RangeIndex(1, len(table) + 1, name="layer")
+    table.attrs["parameters"] = (model.count_params(), reference.count_params())
+    return table
+
+
+def _present(value) -> bool:
+    """Whether a cell of a table holds a value (a tuple counts; NaN and NA do not)."""
+    return isinstance(value, tuple) or not pd.isna(value)

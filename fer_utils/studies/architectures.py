@@ -38,17 +38,21 @@ import logging
 import math
 import os
 import time
+import warnings
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from fer_utils.engine import ensembles
-from fer_utils.engine.artifacts import artifact_path, replace_atomically
-from fer_utils.data.dataset import FaceDataset
-from fer_utils.engine.evaluation import majority_accuracy, model_outputs, per_class_scores
 from fer_utils.config import TRANSFER_WEIGHTS_ENV, Profile
+from fer_utils.data.dataset import FaceDataset
+from fer_utils.engine import ensembles
+from fer_utils.engine.artifacts import artifact_path, read_json, replace_atomically
+from fer_utils.engine.evaluation import majority_accuracy, model_outputs, per_class_scores
+from fer_utils.errors import DataWarning, SavedFileError
+from fer_utils.nets.measure import forward_flops
 
 CHAPTER_NETWORKS = (
     "feed_forward", "baseline_cnn", "six_conv_cnn", "mini_xception", "residual_separable", "random_residual",
@@ -229,8 +233,9 @@ def run_directory(name: str, dataset: FaceDataset, profile: Profile) -> Path:
 
 def is_trained(name: str, dataset: FaceDataset, profile: Profile) -> bool:
     """Whether the engine has finished network ``name``'s chapter-8 run on ``dataset``."""
-    state = run_directory(name, dataset, profile) / "state.json"
-    return state.exists() and bool(json.loads(state.read_text()).get("finished"))
+    folder = run_directory(name, dataset, profile)
+    state = read_json(folder / "state.json", f"delete {folder} to train {name} again")
+    return bool(state.get("finished"))
 
 
 def budget_table(profile: Profile, networks=None, trained=()) -> pd.DataFrame:
@@ -302,14 +307,18 @@ def score_network(name: str, run, dataset: FaceDataset) -> NetworkScores:
     """Measure trained ``run`` of network ``name`` once and keep the result (see the
     module docstring); later calls read it back. Delete the ``scores-`` files to
     measure again (the inference speed is a wall-clock measurement)."""
-    from fer_utils.nets.measure import forward_flops
-
     path = artifact_path(f"scores-{name}", dataset, suffix=".json", run=run.directory.name)
     arrays = path.with_suffix(".npz")
     if path.exists() and arrays.exists():
-        with np.load(arrays) as stored:
-            probabilities = {split: stored[split] for split in ("validation", "test")}
-        return NetworkScores(name, json.loads(path.read_text()), probabilities, run.history)
+        try:
+            with np.load(arrays) as stored:
+                probabilities = {split: stored[split] for split in ("validation", "test")}
+            return NetworkScores(name, read_json(path, "it is measured again"), probabilities, run.history)
+        except (SavedFileError, OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as error:
+            warnings.warn(f"{path.name} / {arrays.name}: damaged ({error}); measuring {name} again", DataWarning,
+                          stacklevel=2)
+            path.unlink(missing_ok=True)
+            arrays.unlink(missing_ok=True)
     probabilities = {
         split: model_outputs(run.model, dataset.arrays(split)[0]).astype(np.float64)
         for split in ("validation", "test")

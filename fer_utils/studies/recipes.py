@@ -289,13 +289,18 @@ test-time augmentation is scored, not trained (:func:`ablation`'s ``tta``)."""
 FULL = "full recipe"
 SCORED_SPLITS = (("PublicTest", "validation"), ("PrivateTest", "test"))
 """How the tables name the splits they score, and the dataset's names for them."""
+CHANGE_COLUMNS = {split: f"{split}: this row minus full recipe (points)" for split, _ in SCORED_SPLITS}
+"""The ablation table's difference columns, per split: the row's accuracy minus the
+full recipe's, in percentage points. A row ``- X`` is the recipe without X (a
+positive number: accuracy rose without it), a row ``+ X`` the recipe with X
+added (a positive number: accuracy rose with it)."""
 
 
 def ablation_variants(recipe: str | Recipe, profile: Profile | None = None, epochs: int | None = None,
                       ingredients: Iterable[str] | None = None, additions: Iterable[str] = ("mixup",)) -> dict:
     """``{row name: settings}``: the full recipe, then ``"- X"`` for each of its
-    ingredients ``X`` (all of :data:`INGREDIENTS` it uses, or those named; in
-    the profile's ``ablation_ingredients``) and ``"+ X"`` for each of
+    ingredients ``X`` (those named, else the profile's ``ablation_ingredients``,
+    else all of :data:`INGREDIENTS` it uses) and ``"+ X"`` for each of
     ``additions`` it lacks; all at the same epochs."""
     recipe = get_recipe(recipe) if isinstance(recipe, str) else recipe
     full = recipe.training_settings(profile, epochs=epochs)
@@ -339,9 +344,10 @@ def ablation(recipe: str | Recipe, dataset: FaceDataset, profile: Profile | None
     """The ablation's table over :func:`ablation_runs`.
 
     One row per variant: ``PublicTest accuracy`` and ``PrivateTest accuracy`` of
-    the kept epoch, and ``delta PublicTest`` and ``delta PrivateTest``, the
-    difference to the full recipe in percentage points (negative: the
-    ingredient helped). Decide on PublicTest; PrivateTest is for reporting.
+    the kept epoch, and :data:`CHANGE_COLUMNS`, what the row's change does to
+    accuracy in percentage points (its accuracy minus the full recipe's): for
+    ``- X`` what removing X does (negative: X helped), for ``+ X`` what adding X
+    does (positive: X helped). Decide on PublicTest; PrivateTest is for reporting.
     With ``tta`` a last row, ``+ test-time augmentation``, scores the full
     recipe's run with TTA (nothing is trained for it). ``attrs["minutes"]``
     holds each run's training minutes.
@@ -378,36 +384,41 @@ def _train_variant(recipe: Recipe, dataset, profile, settings: dict, verbose):
 
 def ablation_table(accuracies: dict[str, dict[str, float]]) -> pd.DataFrame:
     """The ablation's table from ``{row: {"PublicTest accuracy": a, "PrivateTest accuracy": b}}``
-    (the full recipe's row named :data:`FULL`): the accuracies and their
-    differences to the full recipe in percentage points."""
+    (the full recipe's row named :data:`FULL`): the accuracies and, in
+    :data:`CHANGE_COLUMNS`, each row's accuracy minus the full recipe's in
+    percentage points (``- X``: without X; ``+ X``: with X added)."""
     table = pd.DataFrame.from_dict(accuracies, orient="index")[["PublicTest accuracy", "PrivateTest accuracy"]]
     if FULL not in table.index:
         raise ValueError(f"the ablation needs the {FULL!r} row to compare with")
     for split, _ in SCORED_SPLITS:
-        table[f"delta {split}"] = 100 * (table[f"{split} accuracy"] - table.at[FULL, f"{split} accuracy"])
-    table.index.name = "ingredient"
+        table[CHANGE_COLUMNS[split]] = 100 * (table[f"{split} accuracy"] - table.at[FULL, f"{split} accuracy"])
+    table.index.name = "recipe (- without X, + with X)"
     return table
 
 
 def ablation_findings(table: pd.DataFrame, dataset: FaceDataset) -> list[str]:
     """The ablation read in sentences computed from :func:`ablation`'s ``table``, so
-    they hold whatever the runs produced. Each ingredient's effect is what it adds
-    to PublicTest accuracy (minus the ``- X`` row's difference, or the ``+ X``
-    row's); it counts only beyond the 95% interval of one accuracy on the
-    PublicTest faces (1.96 binomial standard errors at the full recipe's accuracy)."""
+    they hold whatever the runs produced. Each number is the table's own PublicTest
+    change, with its sign: ``without it`` for a ``- X`` row (negative: X helped),
+    ``with it`` for a ``+ X`` row (positive: X helped). An ingredient counts only
+    beyond the 95% interval of one accuracy on the PublicTest faces (1.96 binomial
+    standard errors at the full recipe's accuracy)."""
     faces = len(dataset.arrays("validation")[1])
     full = table.at[FULL, "PublicTest accuracy"]
     margin = 100 * 1.96 * math.sqrt(full * (1 - full) / faces)
-    effects = pd.Series({_ingredient_name(name): -delta if name.startswith("- ") else delta
-                         for name, delta in table["delta PublicTest"].drop(FULL).items()})
-    effects = effects.sort_values(ascending=False, kind="stable")
+    changes = table[CHANGE_COLUMNS["PublicTest"]].drop(FULL)
+    removed = pd.Series({name: name.startswith("- ") for name in changes.index})
+    effects = changes.where(~removed, -changes).sort_values(ascending=False, kind="stable")  # > 0: it helped
     lines = [f"An ingredient counts when it moves PublicTest accuracy by more than {margin:.1f} points, "
-             f"the 95% interval of one accuracy on {faces:,} faces."]
-    for chosen, reading in ((effects[effects > margin], "Helped at this budget"),
-                            (effects[effects < -margin], "Hurt at this budget"),
-                            (effects[effects.abs() <= margin], "No evidence either way")):
-        if len(chosen):
-            listed = ", ".join(f"{name} ({effect:+.1f} points)" for name, effect in chosen.items())
+             f"the 95% interval of one accuracy on {faces:,} faces. Each number is the table's change: "
+             f"the recipe without the ingredient (or with it, for one the recipe lacks) minus the full recipe."]
+    for chosen, reading in ((effects > margin, "Helped at this budget (lower without it, higher with it)"),
+                            (effects < -margin, "Hurt at this budget (higher without it, lower with it)"),
+                            (effects.abs() <= margin, "No evidence either way")):
+        names = effects.index[chosen]
+        if len(names):
+            listed = ", ".join(f"{_ingredient_name(name)} ({'without' if removed[name] else 'with'} it "
+                               f"{changes[name]:+.1f} points)" for name in names)
             lines.append(f"{reading}: {listed}.")
     return lines
 

@@ -13,14 +13,14 @@ import numpy as np
 import pandas as pd
 
 from fer_utils import __version__
-from fer_utils.config import PROFILES
+from fer_utils.config import PROFILES, storage_error
 from fer_utils.data.dataset import SPLIT_TO_USAGE, dataset_digest
 from fer_utils.data.discovery import find_data, load_dataset
 from fer_utils.data.labels import DISPLAY_NAMES
-from fer_utils.engine.artifacts import artifact_path
+from fer_utils.engine.artifacts import artifact_path, load_model_file, read_json, replace_atomically
 from fer_utils.engine.evaluation import metrics_summary, predict_probabilities
 from fer_utils.engine.training import TrainingConfig
-from fer_utils.faces.reference import CARD_FILE, CARD_MARKDOWN, FOLDER, MODEL_FILE, TRAINING_LOG, load_model
+from fer_utils.faces.reference import CARD_FILE, CARD_MARKDOWN, FOLDER, MODEL_FILE, TRAINING_LOG
 from fer_utils.machine import environment
 from fer_utils.nets.portable import plain_keras_model
 from fer_utils.studies.recipes import matching_recipe
@@ -84,7 +84,8 @@ def publish(run, data=None, folder: Path = FOLDER) -> dict:
     state_file, settings_file = run / "state.json", run / "config.json"
     if not (state_file.is_file() and settings_file.is_file() and (run / MODEL_FILE).is_file()):
         raise FileNotFoundError(f"{run}: not a training run's folder (no state.json, config.json and {MODEL_FILE})")
-    state, settings = json.loads(state_file.read_text()), json.loads(settings_file.read_text())
+    remedy = f"the run folder is damaged: delete {run} and train the run again"
+    state, settings = read_json(state_file, remedy), read_json(settings_file, remedy)
     if not state.get("finished"):
         raise ValueError(f"{run}: the run has not finished; finish it with the command that started it")
     location, _ = find_data(data)
@@ -93,7 +94,7 @@ def publish(run, data=None, folder: Path = FOLDER) -> dict:
         raise ValueError("no dataset found: a reference model is scored on real data (pass --data or set FER_DATA)")
     profile, dataset = run_profile(run, settings, dataset)
 
-    trained = load_model(run / MODEL_FILE)
+    trained = load_model_file(run / MODEL_FILE, remedy, compile=False)
     model = plain_keras_model(trained)
     images, _ = dataset.arrays("validation")
     sample = images[:256]
@@ -112,8 +113,11 @@ def publish(run, data=None, folder: Path = FOLDER) -> dict:
             "recall": {e: summary["per_class"][e]["recall"] for e in DISPLAY_NAMES},
         }
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    model.save(folder / MODEL_FILE)  # never compiled: no optimizer state
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise storage_error(error, folder, "create the folder") from None
+    replace_atomically(folder / MODEL_FILE, model.save)  # never compiled: no optimizer state
     env = environment()
     history = state["history"]
     finished = datetime.fromtimestamp(state_file.stat().st_mtime)
@@ -127,7 +131,7 @@ def publish(run, data=None, folder: Path = FOLDER) -> dict:
         "file_bytes": (folder / MODEL_FILE).stat().st_size,
         "command": training_command(settings, profile),
         "profile": profile,
-        "settings": {k: v for k, v in settings.items() if k != "dataset"},
+        "settings": {k: v for k, v in settings.items() if k not in ("dataset", "profile")},
         "data": {
             "name": dataset.name, "folder": location.name if location else None,
             "digest": dataset_digest(dataset), "images": {SPLIT_TO_USAGE[s]: int((dataset.splits == s).sum())
@@ -144,9 +148,9 @@ def publish(run, data=None, folder: Path = FOLDER) -> dict:
         "published": datetime.now().date().isoformat(),
         "scores": scores,
     }
-    pd.DataFrame(history).to_csv(folder / TRAINING_LOG, index=False)
-    (folder / CARD_FILE).write_text(json.dumps(record, indent=1) + "\n")
-    (folder / CARD_MARKDOWN).write_text(card_markdown(record))
+    replace_atomically(folder / TRAINING_LOG, lambda path: pd.DataFrame(history).to_csv(path, index=False))
+    replace_atomically(folder / CARD_FILE, lambda path: path.write_text(json.dumps(record, indent=1) + "\n"))
+    replace_atomically(folder / CARD_MARKDOWN, lambda path: path.write_text(card_markdown(record)))
     return record
 
 
@@ -156,8 +160,8 @@ def card_markdown(record: dict) -> str:
     hours = record["training_seconds"] / 3600
     lines = [
         f"# Reference model: {record['model']}", "",
-        "The network `fer-utils predict` and `fer_utils.faces.reading` use unless given another. "
-        "Written by `python -m fer_utils.faces.reference`; do not edit by hand.", "",
+        "The network `fer-utils predict` and `fer_utils.faces` use unless given another. "
+        "Written by `fer-utils publish`; do not edit by hand.", "",
         "| | |", "|:--|:--|",
         f"| network | `{record['model']}`, {record['parameters']:,} parameters; input: {record['input']} |",
         f"| file | `{record['file']}`, {record['file_bytes'] / 1e6:.1f} MB, no optimizer state |",

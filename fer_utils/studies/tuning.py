@@ -583,13 +583,27 @@ class EngineTuner(keras_tuner.Tuner):
         ).model
 
     def search(self, data: FaceDataset, *args, **kwargs):
+        """Run the search on ``data``, with a progress bar over its trials (tqdm: a
+        widget in a notebook, a text bar in a terminal; reloaded trials count as done)."""
+        from tqdm.auto import tqdm
+
         self._data = data
-        return super().search(data, *args, **kwargs)
+        total = getattr(self.oracle, "max_trials", None)
+        done = sum(t.status in _ENDED for t in getattr(self.oracle, "trials", {}).values())
+        with tqdm(total=total, initial=min(done, total or done), desc=f"{self.search_plan.name} trials",
+                  unit="trial") as self._bar:
+            try:
+                return super().search(data, *args, **kwargs)
+            finally:
+                self._bar = None
 
     def on_trial_end(self, trial):
         super().on_trial_end(trial)
+        bar = getattr(self, "_bar", None)
+        if bar is not None:
+            bar.update(1)
         if self.verbose and self._last.get("trial_id") == trial.trial_id:
-            print(self._progress_line())
+            (bar.write if bar is not None else print)(self._progress_line())
 
     def _progress_line(self) -> str:
         head = f"{self.search_plan.name} trial {self._last['trial_id']}: {_describe(self._last['values'])}"
@@ -756,7 +770,7 @@ def search_summary(tuners: dict[str, EngineTuner]) -> pd.DataFrame:
 
 def search_progress(tuners: dict[str, EngineTuner]) -> pd.DataFrame:
     """Long table, one row per search and trial: the trial's val_loss (NaN if it
-    failed) and the best val_loss so far, what :func:`fer_utils.figures.plots.plot_search_progress` draws."""
+    failed) and the best val_loss so far, what :func:`fer_utils.figures.plot_search_progress` draws."""
     frames = []
     for name, tuner in tuners.items():
         table = trials_table(tuner)
@@ -838,6 +852,72 @@ def noise_table(repeats: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def grid_trials(space: dict) -> int:
+    """Trials a grid search needs to try every combination of ``space`` (a
+    :class:`Search`'s space: each hyperparameter's values, a tuple or a range):
+    the product of the numbers of values."""
+    if not space:
+        raise ValueError("the search space is empty")
+    return math.prod(len(values) for values in space.values())
+
+
+@dataclass(frozen=True)
+class NoiseVerdict:
+    """Whether the searches' best trials differ by more than seeds alone make the same
+    configuration differ (:func:`noise_verdict`); ``str()`` says it in a sentence."""
+
+    ranking: pd.Series
+    """Each search's best val_loss, best first."""
+    noise: float
+    """Range of val_loss when the chosen configuration is trained with other seeds."""
+    seeds: int
+    beaten: int
+    """Searches whose best trial is more than ``noise`` behind the best search's."""
+
+    @property
+    def lead(self) -> float:
+        """How far the best search is ahead of the second (NaN with one search)."""
+        return float(self.ranking.iloc[1] - self.ranking.iloc[0]) if len(self.ranking) > 1 else math.nan
+
+    @property
+    def spread(self) -> float:
+        """Best val_loss of the worst search minus that of the best."""
+        return float(self.ranking.iloc[-1] - self.ranking.iloc[0])
+
+    @property
+    def ranked(self) -> bool:
+        """Whether the best search is ahead of the second by more than the noise."""
+        return len(self.ranking) > 1 and self.lead > self.noise
+
+    def __str__(self) -> str:
+        noise = f"the {self.noise:.3f} by which {self.seeds} seeds alone move the chosen configuration's val_loss"
+        if len(self.ranking) < 2:
+            return "Only one search has a finished trial: there is nothing to rank."
+        best, second = self.ranking.index[:2]
+        if self.spread <= self.noise:
+            return (f"The best trials of all {len(self.ranking)} searches lie within {self.spread:.3f} of each "
+                    f"other, no more than {noise}: the table does not rank the strategies.")
+        if not self.ranked:
+            return (f"{best} leads {second} by {self.lead:.3f}, within {noise}: the top of the table is a tie; "
+                    f"only the {self.beaten} search(es) more than that behind {best} found clearly worse "
+                    "configurations.")
+        return (f"{best} leads the next search, {second}, by {self.lead:.3f}, more than {noise}; "
+                f"with {self.seeds} seeds that yardstick is itself rough.")
+
+
+def noise_verdict(summary: pd.DataFrame, repeats: pd.DataFrame) -> NoiseVerdict:
+    """Compare the gaps between the searches' best trials (:func:`search_summary`)
+    with the spread of the same configuration over seeds (:func:`repeat_best`)."""
+    ranking = summary["best val_loss"].dropna().astype(float).sort_values()
+    if ranking.empty:
+        raise ValueError("no search has a completed trial yet")
+    if len(repeats) < 2:
+        raise ValueError("the noise needs at least two seeds of the chosen configuration")
+    noise = float(repeats["val_loss"].max() - repeats["val_loss"].min())
+    beaten = int(((ranking - ranking.iloc[0]) > noise).sum())
+    return NoiseVerdict(ranking=ranking, noise=noise, seeds=len(repeats), beaten=beaten)
+
+
 def annealing_log(tuner: EngineTuner) -> pd.DataFrame:
     """The Metropolis decisions of a simulated-annealing search, with each trial's values."""
     oracle = tuner.oracle
@@ -846,3 +926,34 @@ def annealing_log(tuner: EngineTuner) -> pd.DataFrame:
     log = oracle.decisions()
     values = pd.DataFrame([oracle.trials[trial_id].hyperparameters.values for trial_id in log["trial_id"]])
     return pd.concat([log, values], axis=1)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Chapter 6 without the notebook, for a long run in the background: every search,
+    the noise repeats, the chosen configuration's full training and the baseline's.
+    The notebook then loads all of it from the cache in seconds::
+
+        nohup .venv/bin/python -m fer_utils.studies.tuning --profile default > tuning.log 2>&1 &
+    """
+    import argparse
+
+    from fer_utils.data.discovery import chapter_data
+
+    parser = argparse.ArgumentParser(prog="python -m fer_utils.studies.tuning", description=(
+        "Chapter 6 without the notebook: every search, the noise repeats, and the full training of the "
+        "chosen configuration and of the baseline, all cached for the notebook."))
+    parser.add_argument("--profile", help="smoke, default or full (default: $FER_PROFILE, then default)")
+    parser.add_argument("--data", help="fer2013.csv or a dataset folder (default: $FER_DATA, then data/)")
+    args = parser.parse_args(argv)
+    profile, dataset = chapter_data(args.profile, args.data)
+    tuners = run_chapter(dataset, profile, verbose=True)
+    chosen = best_trial(tuners)
+    print(f"chosen: {chosen['search']} trial {chosen['trial_id']}, {_describe(chosen['values'])}")
+    print(noise_verdict(search_summary(tuners), repeat_best(tuners[chosen["search"]], dataset)))
+    tuned = train_chosen(chosen, dataset, profile, verbose=2)
+    training.train("baseline_cnn", dataset, profile=profile, verbose=2)
+    print(f"tuned network trained: {len(tuned.history)} epochs, in {tuned.directory}")
+
+
+if __name__ == "__main__":
+    main()

@@ -20,7 +20,6 @@ the training engine (:mod:`fer_utils.studies.reference`);
 from __future__ import annotations
 
 import functools
-import json
 from pathlib import Path
 
 FOLDER = Path(__file__).resolve().parent
@@ -33,34 +32,40 @@ TRAINING_LOG = "training_log.csv"
 
 def load_model(path=None):
     """A saved network of this package, ready to predict: the shipped reference
-    model, or the ``.keras`` file at ``path``. Importing :mod:`fer_utils.nets.parts`
-    registers the package's own layers, which ``keras.models.load_model`` needs for
-    the engine's runs (the shipped model needs none)."""
-    import keras
-
-    from fer_utils.nets import parts  # noqa: F401  (registers the custom layers)
-
+    model, or the ``.keras`` file at ``path``, read through the package's checked
+    loader (:func:`fer_utils.engine.artifacts.load_model_file`): a damaged, empty
+    or foreign file is named with what is wrong and what to do, never loaded."""
     if path is None:
         return _shipped_model()
-    return keras.models.load_model(Path(path), compile=False)
+    from fer_utils.engine.artifacts import load_model_file
+
+    return load_model_file(Path(path), USER_MODEL_REMEDY, compile=False)
+
+
+USER_MODEL_REMEDY = "save the model again with model.save(path), or pass another .keras file"
+SHIPPED_MODEL_REMEDY = ("the installation is damaged: reinstall fer_utils (pip install --force-reinstall .), "
+                        "or publish a finished run again with `fer-utils publish artifacts/run-...`")
 
 
 @functools.lru_cache(maxsize=1)
 def _shipped_model():
     """The shipped model, loaded once per process."""
-    import keras
+    from fer_utils.engine.artifacts import load_model_file
 
     path = FOLDER / MODEL_FILE
     if not path.is_file():
         raise FileNotFoundError(
             f"{path}: no reference model in this installation; publish one with "
-            f"`python -m fer_utils.faces.reference artifacts/run-...`, or pass --model FILE.keras"
+            f"`fer-utils publish artifacts/run-...`, or pass --model FILE.keras"
         )
-    return keras.models.load_model(path, compile=False)
+    return load_model_file(path, SHIPPED_MODEL_REMEDY, compile=False)
 
 
 def card(folder: Path = FOLDER) -> dict:
     """What ``card.json`` records about the shipped model."""
-    return json.loads((Path(folder) / CARD_FILE).read_text())
+    from fer_utils.engine.artifacts import read_json
 
-
+    path = Path(folder) / CARD_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no model card in this folder")
+    return read_json(path, SHIPPED_MODEL_REMEDY)
