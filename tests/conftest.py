@@ -108,3 +108,11 @@ def tiny_model():
 
     keras.utils.set_random_seed(0)
     return small_cnn(filters=(8, 16))
+
+
+@pytest.fixture
+def artifacts(tmp_path, monkeypatch):
+    """An empty artifacts folder of the test's own (``$FER_ARTIFACTS_DIR``)."""
+    folder = tmp_path / "artifacts"
+    monkeypatch.setenv("FER_ARTIFACTS_DIR", str(folder))
+    return folder

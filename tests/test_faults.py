@@ -30,7 +30,8 @@ from builders import make_dataset, tiny_faces, write_image
 from fer_utils import cli
 from fer_utils.data.labels import EMOTIONS
 from fer_utils.data.loaders import load_fer_csv, load_image_folder, load_rafdb, write_fer_csv
-from fer_utils.engine import artifacts, training
+from fer_utils.engine import artifacts as engine_artifacts
+from fer_utils.engine import training
 from fer_utils.engine.artifacts import read_json, replace_atomically, run_lock
 from fer_utils.engine.training import train
 from fer_utils.errors import DataFormatError, DataWarning, ImageError, SavedFileError, StorageError
@@ -47,13 +48,6 @@ LABELS = list(range(7)) * 3
 SPLITS = ["train"] * 7 + ["validation"] * 7 + ["test"] * 7
 AS_ROOT = os.geteuid() == 0
 """chmod does not stop root: there the tests simulate the refusal instead."""
-
-
-@pytest.fixture
-def artifacts_dir(tmp_path, monkeypatch):
-    folder = tmp_path / "artifacts"
-    monkeypatch.setenv("FER_ARTIFACTS_DIR", str(folder))
-    return folder
 
 
 @pytest.fixture
@@ -213,26 +207,26 @@ def test_an_artifacts_path_that_is_a_file_is_one_line_naming_it_and_its_variable
     assert err.count("\n") == 1
 
 
-def test_a_read_only_artifacts_folder_is_named_and_leaves_nothing(artifacts_dir, monkeypatch, run_data):
-    artifacts_dir.mkdir()
+def test_a_read_only_artifacts_folder_is_named_and_leaves_nothing(artifacts, monkeypatch, run_data):
+    artifacts.mkdir()
     run = training.artifact_path("run-small_cnn", run_data, suffix="", profile=None,
                                  config=training.TrainingConfig(model="small_cnn", **{
                                      k: v for k, v in TINY.items() if k != "verbose"}).to_dict())
     if AS_ROOT:
         refuse(monkeypatch, Path, "mkdir", run, errno.EROFS)
     else:
-        artifacts_dir.chmod(0o555)
+        artifacts.chmod(0o555)
     try:
         with pytest.raises(StorageError, match=f"cannot create the run folder {run}: .*FER_ARTIFACTS_DIR"):
             train("small_cnn", run_data, **TINY)
     finally:
-        artifacts_dir.chmod(0o755)
-    assert list(artifacts_dir.iterdir()) == []
+        artifacts.chmod(0o755)
+    assert list(artifacts.iterdir()) == []
 
 
 def _full_disk_on(monkeypatch, name: str, call: int):
     """The ``call``-th atomic write of a file called ``name`` finds the disk full, having written half of it."""
-    real, calls = artifacts.replace_atomically, {"n": 0}
+    real, calls = engine_artifacts.replace_atomically, {"n": 0}
 
     def write(path, writer):
         if Path(path).name == name:
@@ -247,22 +241,22 @@ def _full_disk_on(monkeypatch, name: str, call: int):
     monkeypatch.setattr(training, "replace_atomically", write)
 
 
-def test_a_full_disk_at_the_first_commit_leaves_no_run_folder(artifacts_dir, monkeypatch, run_data):
+def test_a_full_disk_at_the_first_commit_leaves_no_run_folder(artifacts, monkeypatch, run_data):
     _full_disk_on(monkeypatch, "state.json", call=1)
     with pytest.raises(StorageError, match=r"cannot write .*state.json: the disk is full \(from \$FER_ARTIFACTS_DIR"):
         train("small_cnn", run_data, **TINY)
-    assert list(artifacts_dir.iterdir()) == []
+    assert list(artifacts.iterdir()) == []
 
 
-def test_a_full_disk_mid_run_keeps_the_last_commit_and_the_run_resumes(artifacts_dir, monkeypatch, run_data):
+def test_a_full_disk_mid_run_keeps_the_last_commit_and_the_run_resumes(artifacts, monkeypatch, run_data):
     _full_disk_on(monkeypatch, "state.json", call=2)
     with pytest.raises(StorageError, match="the disk is full"):
         train("small_cnn", run_data, **{**TINY, "epochs": 2})
-    (folder,) = artifacts_dir.iterdir()
+    (folder,) = artifacts.iterdir()
     assert not [p.name for p in folder.iterdir() if "partial" in p.name]
     assert json.loads((folder / "state.json").read_text())["epochs_done"] == 1
     monkeypatch.undo()
-    monkeypatch.setenv("FER_ARTIFACTS_DIR", str(artifacts_dir))
+    monkeypatch.setenv("FER_ARTIFACTS_DIR", str(artifacts))
     resumed = train("small_cnn", run_data, **{**TINY, "epochs": 2})
     assert resumed.resumed_at == 1 and list(resumed.history.index) == [1, 2]
 
@@ -282,10 +276,10 @@ def test_a_failed_write_removes_its_partial_file_and_keeps_the_old_one(tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == ["table.csv"] and target.read_text() == "old"
 
 
-def test_a_failed_start_leaves_no_empty_run_folder(artifacts_dir, run_data):
+def test_a_failed_start_leaves_no_empty_run_folder(artifacts, run_data):
     with pytest.raises(ValueError, match="cannot fill one batch"):
         train("small_cnn", run_data, **{**TINY, "batch_size": 500})
-    assert not artifacts_dir.exists() or list(artifacts_dir.iterdir()) == []
+    assert not artifacts.exists() or list(artifacts.iterdir()) == []
 
 
 def test_an_unreadable_csv_or_folder_is_one_line_naming_it_and_fer_data(tmp_path, monkeypatch, capsys, cache):
@@ -379,7 +373,7 @@ def test_a_bad_model_file_is_named_with_what_is_wrong_and_what_to_do(kind, tmp_p
     assert code == 2 and err.startswith(f"error: {path}: ") and err.count("\n") == 1
 
 
-def test_a_damaged_run_file_names_it_and_says_to_delete_the_run_folder(artifacts_dir, run_data):
+def test_a_damaged_run_file_names_it_and_says_to_delete_the_run_folder(artifacts, run_data):
     run = train("small_cnn", run_data, **TINY)
     model = run.directory / "model.keras"
     good = model.read_bytes()
@@ -397,7 +391,7 @@ def test_a_damaged_run_file_names_it_and_says_to_delete_the_run_folder(artifacts
     assert state.exists(), "a damaged run is named, never deleted behind the user's back"
 
 
-def test_a_missing_checkpoint_is_named_with_the_state_that_names_it(artifacts_dir, run_data):
+def test_a_missing_checkpoint_is_named_with_the_state_that_names_it(artifacts, run_data):
     run = train("small_cnn", run_data, **TINY)
     (run.directory / "model.keras").unlink()
     with pytest.raises(SavedFileError, match="model.keras: missing, although .*state.json names it; delete the run"):
@@ -408,7 +402,7 @@ def test_a_file_system_without_locks_goes_on_with_a_notice(tmp_path, monkeypatch
     def no_locks(*args):
         raise OSError(errno.ENOLCK, os.strerror(errno.ENOLCK))
 
-    monkeypatch.setattr(artifacts.fcntl, "flock", no_locks)
+    monkeypatch.setattr(engine_artifacts.fcntl, "flock", no_locks)
     with run_lock(tmp_path / "run") as new:
         assert new
     assert "cannot lock it (No locks available); going on unlocked" in capsys.readouterr().err
@@ -423,7 +417,7 @@ def test_json_files_are_read_with_their_name_in_every_error(tmp_path):
     assert read_json(tmp_path / "missing.json", "do this") == {}
 
 
-def test_orphan_partial_files_of_a_killed_write_are_removed(artifacts_dir, run_data):
+def test_orphan_partial_files_of_a_killed_write_are_removed(artifacts, run_data):
     run = train("small_cnn", run_data, **TINY)
     orphan = run.directory / ".last-3.4242.partial.keras"
     orphan.write_bytes(b"half a checkpoint")
@@ -569,7 +563,7 @@ def test_a_csv_without_usage_says_it_was_split_with_a_seed(tmp_path, cache):
             load_fer_csv(path)
 
 
-def test_a_second_identical_training_waits_and_loads_the_first_ones_result(artifacts_dir, monkeypatch, run_data,
+def test_a_second_identical_training_waits_and_loads_the_first_ones_result(artifacts, monkeypatch, run_data,
                                                                            capsys):
     started, release, fits = threading.Event(), threading.Event(), []
     real_fit = training._fit
@@ -613,6 +607,6 @@ def test_a_waiter_whose_owner_removed_the_folder_makes_it_again(tmp_path):
         thread.start()
         time.sleep(0.3)
         assert not entered.is_set()
-        artifacts.remove_run_folder(folder)
+        engine_artifacts.remove_run_folder(folder)
     thread.join(10)
     assert entered.is_set()

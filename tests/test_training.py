@@ -26,13 +26,6 @@ TINY = {"model_options": {"filters": (8, 16)}, "batch_size": 32, "verbose": 0}
 """A network and batch small enough that an epoch of the demo set takes a second."""
 
 
-@pytest.fixture
-def artifacts(tmp_path, monkeypatch):
-    folder = tmp_path / "artifacts"
-    monkeypatch.setenv("FER_ARTIFACTS_DIR", str(folder))
-    return folder
-
-
 @pytest.fixture(scope="module")
 def demo():
     return make_demo_dataset(400, seed=2)
