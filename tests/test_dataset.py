@@ -9,8 +9,8 @@ import pytest
 from builders import make_dataset, tiny_faces, write_image
 
 from fer_utils.cli import main
-from fer_utils.data.dataset import FaceDataset, stratified_sample, stratified_split
-from fer_utils.data.discovery import find_data, load_dataset
+from fer_utils.data.dataset import FaceDataset, dataset_digest, stratified_sample, stratified_split
+from fer_utils.data.discovery import chapter_data, find_data, load_dataset
 from fer_utils.data.labels import DISPLAY_NAMES, EMOTIONS, RAFDB_TO_FER, label_of_folder
 from fer_utils.data.loaders import write_fer_csv
 from fer_utils.config import PROFILES, active_profile
@@ -109,6 +109,23 @@ def test_cli_info_json_on_a_csv(tmp_path, capsys):
     assert summary["dataset"] == "FER-2013 (CSV)" and summary["synthetic"] is False
     assert summary["counts"]["train"]["Happy"] == 1 and summary["counts"]["test"]["Neutral"] == 1
     assert summary["chosen_by"] == "path argument" and summary["images"] == 4
+    assert summary["totals"] == {"train": 2, "validation": 1, "test": 1}
+    assert summary["digest"] == dataset_digest(load_dataset(path))
+
+
+def test_every_chapter_names_its_data_digest_and_profile_without_machine_paths(tmp_path, capsys):
+    labels = np.tile(np.arange(7), 60)
+    path = write_fer_csv(make_dataset(labels, ["train"] * 280 + ["validation"] * 70 + ["test"] * 70),
+                         tmp_path / "faces.csv")
+    profile, sample = chapter_data("smoke", path)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        "data:    FER-2013 (CSV), 420 images from faces.csv (path argument)",
+        f"digest:  {dataset_digest(load_dataset(path))}",
+        f"profile: smoke ({PROFILES['smoke'].description})",
+    ]
+    assert profile is PROFILES["smoke"] and str(tmp_path) not in "".join(lines)
+    assert len(sample) == sum(min(n, profile.images_per_split) for n in (280, 70, 70))
 
 
 def test_cli_info_text_on_demo_data_says_synthetic(no_real_data, capsys):

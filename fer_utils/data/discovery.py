@@ -81,12 +81,13 @@ def chapter_data(profile: Profile | str | None = None, data=None) -> tuple[Profi
     """Every chapter's setup: the profile, and the dataset cut to its budget. Prints
     the same three lines in every chapter (the data and where it came from, the
     digest of all its images, labels and splits, and the profile), so a reader
-    sees which data every number of the chapter comes from."""
+    sees which data every number of the chapter comes from. The folder is named
+    without its path: an executed chapter holds no machine's paths."""
     profile = profile if isinstance(profile, Profile) else active_profile(profile)
     location, how = find_data(data)
     dataset = load_dataset(data, profile)
     sample = dataset.sample_per_split(profile.images_per_split)
-    print(f"data:    {dataset.caption}, {len(dataset):,} images" + (f" in {location} ({how})" if location else ""))
+    print(f"data:    {dataset.caption}, {len(dataset):,} images" + (f" from {location.name} ({how})" if location else ""))
     print(f"digest:  {dataset_digest(dataset)}")
     print(f"profile: {profile.name} ({profile.description})")
     return profile, sample
