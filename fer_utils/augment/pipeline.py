@@ -25,6 +25,7 @@ import tensorflow as tf
 
 from fer_utils.augment.transforms import OnlineAugmentation, offline_expansion
 from fer_utils.augment.imbalance import oversample_indices
+from fer_utils.data.dataset import FaceDataset
 from fer_utils.data.labels import NUM_CLASSES
 
 AUTOTUNE = tf.data.AUTOTUNE
