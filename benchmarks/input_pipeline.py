@@ -22,7 +22,8 @@ from fer_utils.augment.transforms import OnlineAugmentation
 from fer_utils.data.discovery import load_dataset
 from fer_utils.studies.imbalance_experiment import augmentation_costs
 from fer_utils.augment.pipeline import images_per_second, training_pipeline
-from fer_utils.engine.training import TrainingConfig, compiled_model, training_images_per_second
+from fer_utils.engine.speed import training_images_per_second
+from fer_utils.engine.training import TrainingConfig, compiled_model
 
 BATCH = 64
 

@@ -36,7 +36,8 @@ def measure(name: str, steps: int, seed: int = 0) -> dict:
 
     from fer_utils.studies.architectures import inference_images_per_second
     from fer_utils.augment.pipeline import training_pipeline
-    from fer_utils.engine.training import TrainingConfig, compiled_model, training_images_per_second
+    from fer_utils.engine.speed import training_images_per_second
+    from fer_utils.engine.training import TrainingConfig, compiled_model
 
     rng = np.random.default_rng(seed)
     faces = rng.integers(0, 256, size=(BATCH * (steps + 3), 48, 48), dtype=np.uint8)

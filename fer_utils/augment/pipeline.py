@@ -5,8 +5,9 @@ pixels shaped (B, 48, 48, 1); the models rescale inside themselves, so a saved
 model accepts the same raw pixels. For training the pipeline shuffles with the
 seed and the epoch number, can rebalance the classes by oversampling, yields
 only full batches and applies online augmentation to whole batches; it can
-also replace each label by a soft target (label smoothing, mixup; see
-:func:`soft_targets` and :func:`mix_batch`), which the validation batches then
+also replace each label by a soft target (label smoothing, mixup, a teacher
+network's probabilities; see :func:`soft_targets`, :func:`mix_batch` and
+:func:`teacher_probabilities`), which the validation batches then
 match with exact one-hot targets. Validation and test batches are never
 shuffled, resampled or augmented.
 
@@ -53,6 +54,8 @@ def training_pipeline(
     first_epoch: int = 0,
     label_smoothing: float = 0.0,
     mixup: float = 0.0,
+    teacher_targets: np.ndarray | None = None,
+    distillation: float = 0.0,
 ) -> tf.data.Dataset:
     """``epochs`` epochs of shuffled (or class-balanced) full batches, augmented on the fly when asked.
 
@@ -68,10 +71,20 @@ def training_pipeline(
     another face of its batch (:func:`mix_batch`); its draws depend only on
     the seed and the batch's number in the run, so a resumed run mixes as an
     uninterrupted one does.
+
+    Knowledge distillation: ``teacher_targets`` holds a teacher network's
+    probabilities for each image (:func:`teacher_probabilities`), and each soft
+    target becomes ``(1 - distillation) * target + distillation * teacher``.
     """
     _check(images, labels, batch_size, full_batches=True)
     if not 0 <= label_smoothing < 1 or mixup < 0:
         raise ValueError(f"label_smoothing must be in [0, 1) and mixup >= 0, got {label_smoothing} and {mixup}")
+    if not 0 <= distillation <= 1 or (distillation > 0) != (teacher_targets is not None):
+        raise ValueError(f"distillation must be in [0, 1] and above 0 exactly when teacher targets are given, "
+                         f"got {distillation}")
+    if teacher_targets is not None and np.shape(teacher_targets) != (len(labels), NUM_CLASSES):
+        raise ValueError(f"teacher targets must be one row of {NUM_CLASSES} probabilities per image, got shape "
+                         f"{np.shape(teacher_targets)} for {len(labels)} images")
     per_epoch = len(labels) // batch_size * batch_size
 
     def epoch_orders():
@@ -86,22 +99,45 @@ def training_pipeline(
         epoch_orders, output_signature=tf.TensorSpec([per_epoch], tf.int64)
     ).unbatch().apply(tf.data.experimental.assert_cardinality(per_epoch * epochs))
     all_images, all_labels = tf.constant(images), tf.constant(labels)
+    # each batch carries its image indices until its targets are made
     batches = indices.batch(batch_size, drop_remainder=True).map(
-        lambda i: _as_float_batch(tf.gather(all_images, i), tf.gather(all_labels, i)),
+        lambda i: (*_as_float_batch(tf.gather(all_images, i), tf.gather(all_labels, i)), i),
         num_parallel_calls=AUTOTUNE,
     )
     if augmentation is not None:
         augment = augmentation.layers(seed)
         # sequential map: the augmentation layers draw from one seeded generator
-        batches = batches.map(lambda x, y: (augment(x, training=True), y))
-    if label_smoothing or mixup:
-        batches = batches.map(lambda x, y: (x, soft_targets(y, label_smoothing)), num_parallel_calls=AUTOTUNE)
+        batches = batches.map(lambda x, y, i: (augment(x, training=True), y, i))
+    if teacher_targets is not None:
+        teacher = tf.constant(teacher_targets, tf.float32)
+        batches = batches.map(
+            lambda x, y, i: (x, (1 - distillation) * soft_targets(y, label_smoothing)
+                             + distillation * tf.gather(teacher, i), i),
+            num_parallel_calls=AUTOTUNE,
+        )
+    elif label_smoothing or mixup:
+        batches = batches.map(lambda x, y, i: (x, soft_targets(y, label_smoothing), i), num_parallel_calls=AUTOTUNE)
+    batches = batches.map(lambda x, y, i: (x, y))
     if mixup:
         first_batch = first_epoch * (per_epoch // batch_size)
         batches = batches.enumerate(start=first_batch).map(
             lambda number, batch: mix_batch(*batch, alpha=mixup, seed=(seed, number)), num_parallel_calls=AUTOTUNE
         )
     return batches.prefetch(AUTOTUNE).with_options(_options())
+
+
+def teacher_probabilities(probabilities: np.ndarray, temperature: float) -> np.ndarray:
+    """A teacher's predicted probabilities softened at ``temperature`` (Hinton et
+    al., 2015): ``softmax(log p / T)``, the softmax of its logits divided by T.
+    Above 1 it raises the small probabilities, which carry what the teacher
+    learnt about how the emotions resemble each other (a fearful face that
+    looks a little surprised)."""
+    if temperature <= 0:
+        raise ValueError(f"temperature must be positive, got {temperature}")
+    logits = np.log(np.clip(np.asarray(probabilities, np.float64), 1e-12, None)) / temperature
+    logits -= logits.max(axis=1, keepdims=True)
+    softened = np.exp(logits)
+    return (softened / softened.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
 def soft_targets(labels, label_smoothing: float = 0.0) -> tf.Tensor:

@@ -46,6 +46,18 @@ def artifact_path(kind: str, dataset: FaceDataset, suffix: str = ".csv", **setti
     return artifacts_dir() / f"{kind}-{hashlib.sha1(key.encode()).hexdigest()[:16]}{suffix}"
 
 
+def file_digest(path) -> str:
+    """The first 16 hex digits of the SHA-1 of file ``path``'s bytes: names a
+    file by its content where a run depends on it (a distillation teacher)."""
+    path = Path(path)
+    try:
+        return hashlib.sha1(path.read_bytes()).hexdigest()[:16]
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: no such file") from None
+    except OSError as error:
+        raise storage_error(error, path, "read") from None
+
+
 def replace_atomically(path: Path, write: Callable[[Path], object]) -> None:
     """Have ``write`` fill a temporary file next to ``path``, then rename it to
     ``path``: a run killed mid-write never leaves half a file under that name,

@@ -34,14 +34,23 @@ A damaged checkpoint or ``state.json`` is named, with what to do
 
 With more than one accelerator (or several logical CPUs) the run is trained
 under ``tf.distribute.MirroredStrategy``; the batch size is per replica.
+With a ``TF_CONFIG`` naming several workers (processes, on one machine or
+several) it is trained under ``tf.distribute.MultiWorkerMirroredStrategy``:
+every worker calls ``train`` with the same arguments and runs the same steps,
+and only the chief keeps the run folder (:func:`_train_beside_chief`).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+import os
+import shutil
 import sys
+import tempfile
 import time
+import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -52,6 +61,7 @@ import tensorflow as tf
 
 from fer_utils.engine.artifacts import (
     artifact_path,
+    file_digest,
     load_model_file,
     read_json,
     remove_partial_files,
@@ -62,15 +72,15 @@ from fer_utils.engine.artifacts import (
 )
 from fer_utils.augment.transforms import OnlineAugmentation
 from fer_utils.data.dataset import FaceDataset
-from fer_utils.engine.evaluation import predict_labels
+from fer_utils.engine.evaluation import predict_labels, predict_probabilities
+from fer_utils.engine.speed import AUTO, PRECISIONS, faster_precision
 from fer_utils.augment.imbalance import class_weights, focal_loss
 from fer_utils.nets.registry import MODELS, build_model
-from fer_utils.augment.pipeline import evaluation_pipeline, training_pipeline
+from fer_utils.augment.pipeline import evaluation_pipeline, teacher_probabilities, training_pipeline
 from fer_utils.config import Profile
 from fer_utils.errors import SavedFileError
 
 LOSSES = ("cross_entropy", "focal")
-PRECISIONS = ("float32", "mixed_bfloat16")
 OPTIMIZERS = ("adam", "adamw", "sgd_nesterov")
 SCHEDULES = ("constant", "cosine", "one_cycle")
 NESTEROV_MOMENTUM = 0.9
@@ -97,6 +107,9 @@ class TrainingConfig:
     augmentation: OnlineAugmentation | None = None
     loss: str = "cross_entropy"
     precision: str = "float32"
+    """``"float32"`` or ``"mixed_bfloat16"``; or ``"auto"``, which :func:`train`
+    replaces by the faster of the two here (:func:`fer_utils.engine.speed.faster_precision`)
+    before the run is named, so a run's folder and files name the precision it trained under."""
     jit_compile: bool = False
     """XLA compilation. Off: on this project's 2-core CPU it did not train the
     baseline faster (benchmarks/training_speed.py), and Keras' default, "auto",
@@ -117,10 +130,18 @@ class TrainingConfig:
     """Train on soft targets ``(1 - ε) one_hot + ε / 7`` (:func:`fer_utils.augment.pipeline.soft_targets`)."""
     mixup: float = 0.0
     """Alpha of mixup's Beta distribution (:func:`fer_utils.augment.pipeline.mix_batch`); 0: off."""
+    teacher: str | None = None
+    """Knowledge distillation: the ``.keras`` file of a trained network (a run's
+    ``model.keras``, the shipped reference model) whose probabilities for the
+    training images, softened at ``temperature``, become part of every target."""
+    distillation: float = 0.0
+    """The teacher's share of each target (0: no teacher)."""
+    temperature: float = 1.0
+    """Softens the teacher's probabilities (:func:`fer_utils.augment.pipeline.teacher_probabilities`)."""
 
     ADDED = {
         "optimizer": "adam", "weight_decay": 0.0, "schedule": "constant", "warmup_epochs": 0.0,
-        "label_smoothing": 0.0, "mixup": 0.0,
+        "label_smoothing": 0.0, "mixup": 0.0, "teacher": None, "distillation": 0.0, "temperature": 1.0,
     }
     """Fields added after runs were first cached, with the values that leave them
     out of :meth:`to_dict`: a run's key (its folder's name) is made from that
@@ -131,8 +152,8 @@ class TrainingConfig:
             raise ValueError(f"unknown model {self.model!r}; choose one of {', '.join(MODELS)}")
         if self.loss not in LOSSES:
             raise ValueError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
-        if self.precision not in PRECISIONS:
-            raise ValueError(f"unknown precision {self.precision!r}; choose one of {', '.join(PRECISIONS)}")
+        if self.precision not in (*PRECISIONS, AUTO):
+            raise ValueError(f"unknown precision {self.precision!r}; choose one of {', '.join(PRECISIONS)} or {AUTO}")
         if self.class_weighting not in (None, "balanced"):
             raise ValueError(f"class_weighting must be None or 'balanced', got {self.class_weighting!r}")
         if self.epochs < 1 or self.batch_size < 1:
@@ -148,13 +169,18 @@ class TrainingConfig:
         if not 0 <= self.label_smoothing < 1 or self.mixup < 0:
             raise ValueError(f"label_smoothing must be in [0, 1) and mixup >= 0, "
                              f"got {self.label_smoothing} and {self.mixup}")
+        if not 0 <= self.distillation <= 1 or (self.distillation > 0) != (self.teacher is not None):
+            raise ValueError(f"distillation must be in [0, 1], and above 0 exactly when a teacher is named; got "
+                             f"{self.distillation} with teacher {self.teacher!r}")
+        if self.temperature <= 0:
+            raise ValueError(f"temperature must be positive, got {self.temperature}")
         if self.soft_targets and self.loss != "cross_entropy":
-            raise ValueError(f"label smoothing and mixup need the cross-entropy loss, not {self.loss!r}")
+            raise ValueError(f"label smoothing, mixup and distillation need the cross-entropy loss, not {self.loss!r}")
 
     @property
     def soft_targets(self) -> bool:
-        """Whether training uses soft targets (label smoothing or mixup) instead of integer labels."""
-        return bool(self.label_smoothing or self.mixup)
+        """Whether training uses soft targets (label smoothing, mixup or a teacher's) instead of integer labels."""
+        return bool(self.label_smoothing or self.mixup or self.distillation)
 
     def to_dict(self) -> dict:
         """Every setting as plain values (the augmentation as its own dict); the
@@ -201,15 +227,31 @@ def train(
     """
     if profile is not None:
         settings.setdefault("epochs", profile.training_epochs)
-    config = TrainingConfig(model=model, **settings)
-    profile_name = profile.name if profile else None
-    directory = artifact_path(f"run-{model}", dataset, suffix="", profile=profile_name, config=config.to_dict())
     if verbose is None:
         verbose = 1 if sys.stdout.isatty() else 2
+    if settings.get("precision") == AUTO and cluster_workers() > 1:
+        raise ValueError("precision 'auto' measures this machine's speed, so the workers of $TF_CONFIG's cluster "
+                         "could choose differently (and the measurement would run TensorFlow before their "
+                         "strategy exists): give 'float32' or 'mixed_bfloat16'")
+    if settings.get("precision") == AUTO:
+        settings["precision"], measured = faster_precision(model, settings.get("model_options"),
+                                                           settings.get("batch_size", TrainingConfig.batch_size))
+        if verbose:
+            speeds = ", ".join(f"{name} {rate:.0f}" for name, rate in measured["images_per_second"].items())
+            print(f"precision auto: {settings['precision']} (images/s training {model} on {measured['cpu']}: {speeds})")
+    config = TrainingConfig(model=model, **settings)
+    profile_name = profile.name if profile else None
+    key = config.to_dict()
+    if config.teacher:  # named by its content: the same teacher anywhere on disk is the same run
+        key["teacher"] = file_digest(config.teacher)
+    directory = artifact_path(f"run-{model}", dataset, suffix="", profile=profile_name, config=key)
+    if not _writes_run_folder():
+        return _train_beside_chief(config, dataset, profile_name, directory, verbose)
     with run_lock(directory, what=f"training {model}"):
         remove_partial_files(directory)  # left by a run killed mid-write
         try:
             state = _read_json(directory / "state.json")
+            _agree_on_state(state, directory)
             if state.get("finished"):
                 return TrainingRun(
                     model=_load_checkpoint(directory, "model.keras"),
@@ -224,24 +266,141 @@ def train(
             raise
 
 
-def training_images_per_second(model: keras.Model, batches, steps: int, batch_size: int) -> float:
-    """Training speed of a compiled ``model``: images per second over ``steps``
-    optimiser steps on ``batches`` (a ``tf.data`` pipeline or a generator of
-    ``(x, y)`` batches of ``batch_size``), after a short fit that builds the
-    training function, which is not counted."""
-    model.fit(batches, steps_per_epoch=3, epochs=1, verbose=0)
-    started = time.perf_counter()
-    model.fit(batches, steps_per_epoch=steps, epochs=1, verbose=0)
-    return steps * batch_size / (time.perf_counter() - started)
-
-
 def distribution_strategy() -> tf.distribute.Strategy:
-    """``MirroredStrategy`` over all GPUs if there are several, else over the
-    logical CPUs if there are several; otherwise TensorFlow's default strategy."""
+    """``MultiWorkerMirroredStrategy`` when ``$TF_CONFIG`` names a cluster of several
+    workers (:func:`cluster_workers`); otherwise ``MirroredStrategy`` over all GPUs if
+    there are several, else over the logical CPUs if there are several; otherwise
+    TensorFlow's default strategy."""
+    if cluster_workers() > 1:
+        return _multi_worker_strategy(os.environ["TF_CONFIG"])
     devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
     if len(devices) > 1:
         return tf.distribute.MirroredStrategy([device.name for device in devices])
     return tf.distribute.get_strategy()
+
+
+def cluster_workers() -> int:
+    """How many training processes ``$TF_CONFIG`` names (its ``chief`` and ``worker``
+    tasks; 0 without the variable). Read without starting TensorFlow's runtime, which
+    must not run before a multi-worker strategy exists; checked, because a malformed
+    value would otherwise fail deep inside TensorFlow or make this a lone run."""
+    text = os.environ.get("TF_CONFIG", "").strip()
+    if not text:
+        return 0
+    problem = "its JSON does not parse"
+    try:
+        config = json.loads(text)
+        problem = 'it needs a "cluster" of jobs, each a list of "host:port", and a "task" with a "type" and an "index"'
+        cluster, task = config["cluster"], config["task"]
+        jobs = {job: cluster[job] for job in ("chief", "worker") if job in cluster}
+        if not all(isinstance(hosts, list) for hosts in jobs.values()):
+            raise TypeError(problem)
+        if not 0 <= int(task["index"]) < len(cluster.get(task["type"], [])):
+            problem = f"its task {task} is not one of the cluster's {cluster}"
+            raise IndexError(problem)
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+        raise ValueError(f"$TF_CONFIG: not a TensorFlow cluster ({problem}): {text!r}") from None
+    return sum(len(hosts) for hosts in jobs.values())
+
+
+@functools.cache
+def _multi_worker_strategy(tf_config: str) -> tf.distribute.Strategy:
+    """One strategy per process and cluster: TensorFlow configures its collective
+    operations once, before the first operation runs, and refuses a second time."""
+    return _MultiWorkerStrategy()
+
+
+class _MultiWorkerStrategy(tf.distribute.MultiWorkerMirroredStrategy):
+    """TensorFlow's multi-worker strategy with the two reductions Keras 3's ``fit``
+    asks of it made possible (keras-team/keras#20585: ``fit`` fails without them).
+
+    * ``fit`` reduces its first batch, an ``(images, labels)`` pair, to learn the
+      shapes it builds the model with; this strategy reduces one value at a time,
+      so the pair is reduced part by part.
+    * ``fit`` averages each step's metrics over the replicas "along axis 0", but a
+      metric is a scalar per replica: a scalar is averaged over the replicas
+      themselves, which is what ``fit`` does on one machine.
+    """
+
+    def reduce(self, reduce_op, value, axis):
+        reduce_one = super().reduce
+
+        def reduce_part(part):
+            scalar = all(getattr(v, "shape", None) is not None and v.shape.rank == 0
+                         for v in self.experimental_local_results(part))
+            return reduce_one(reduce_op, part, None if scalar else axis)
+
+        return tf.nest.map_structure(reduce_part, value)
+
+
+def _writes_run_folder() -> bool:
+    """Whether this process keeps the run's files: it trains alone, or it is its
+    cluster's chief (task ``chief``, else ``worker`` 0, as TensorFlow decides)."""
+    return cluster_workers() < 2 or distribution_strategy().extended.should_checkpoint
+
+
+def _agree_on_state(state: dict, directory: Path) -> None:
+    """Under several workers, stop every one of them with the same error unless all
+    train the same run (its folder's name: the data and every setting) from the same
+    committed state (epochs done, finished or not).
+
+    Otherwise a worker with other data, or one that does not see the chief's run
+    folder (another machine without a shared artifacts folder) and starts afresh
+    beside a chief that resumes or loads a finished run, would train other steps
+    than the rest, or the cluster would wait for each other forever.
+    """
+    if cluster_workers() < 2:
+        return
+    strategy = distribution_strategy()
+    mark = [zlib.crc32(directory.name.encode()), 2 * state.get("epochs_done", -1) + bool(state.get("finished"))]
+
+    def own_mark():
+        return tf.constant([mark], tf.int64)
+
+    @tf.function(autograph=False)
+    def every_mark():
+        return strategy.gather(strategy.run(own_mark), axis=0)
+
+    runs, marks = every_mark().numpy().T.tolist()
+    if len(set(runs)) > 1:
+        raise ValueError(f"{directory.name}: the workers of $TF_CONFIG's cluster were asked for different runs "
+                         "(other data or other settings); start every worker with the same data and the same call")
+    if len(set(marks)) > 1:
+        seen = ", ".join(sorted({"nothing" if m < 0 else f"{m // 2} epochs{' (finished)' if m % 2 else ''}"
+                                 for m in marks}))
+        raise SavedFileError(
+            f"{directory}: the workers of $TF_CONFIG's cluster find different states of this run ({seen}); "
+            "give every machine the same artifacts folder ($FER_ARTIFACTS_DIR on a shared mount), "
+            f"or {_remedy(directory)} on every machine"
+        )
+
+
+def _train_beside_chief(
+    config: TrainingConfig, dataset: FaceDataset, profile: str | None, directory: Path, verbose: int
+) -> TrainingRun:
+    """A non-chief worker of a multi-worker cluster: the chief's steps, from the chief's
+    committed state, with its own files in a temporary folder that it deletes.
+
+    TensorFlow's convention for multi-worker Keras: every worker saves what the chief
+    saves (saving a model may read variables collectively, so a worker that skipped
+    it would stall the others), but only the chief's files are kept. The worker reads
+    the run folder (``state.json`` and the checkpoints it names) without locking or
+    writing it; the chief holds the lock.
+    """
+    state = _read_json(directory / "state.json")
+    _agree_on_state(state, directory)
+    if state.get("finished"):
+        return TrainingRun(
+            model=_load_checkpoint(directory, "model.keras"), history=_history_frame(state["history"]),
+            config=config, directory=directory, replicas=state["replicas"], resumed_at=None, from_cache=True,
+        )
+    with tempfile.TemporaryDirectory(prefix=f"{directory.name}-worker-") as scratch:
+        scratch = Path(scratch)
+        for name in {state.get("best_checkpoint"), state.get("last_checkpoint")} - {None}:
+            shutil.copyfile(_checked_file(directory, name), scratch / name)
+        run = _fit(config, dataset, profile, scratch, state, verbose)
+    run.directory = directory
+    return run
 
 
 def _fit(
@@ -284,12 +443,13 @@ def _fit(
             augmentation=config.augmentation, oversample=config.oversample,
             epochs=config.epochs - start, first_epoch=start,
             label_smoothing=config.label_smoothing, mixup=config.mixup,
-        )
+            teacher_targets=_teacher_targets(config, train_images), distillation=config.distillation,
+        ).with_options(_SHARD_BY_DATA)
         model.fit(
             train_stream,
             validation_data=evaluation_pipeline(
                 *dataset.arrays("validation"), batch_size=global_batch, one_hot=config.soft_targets
-            ),
+            ).with_options(_SHARD_BY_DATA),
             epochs=config.epochs, initial_epoch=start, steps_per_epoch=steps_per_epoch,
             class_weight=class_weights(train_labels) if config.class_weighting else None,
             callbacks=[early_stopping, recorder] if early_stopping else [recorder],
@@ -307,10 +467,35 @@ def _fit(
     )
 
 
+def _teacher_targets(config: TrainingConfig, train_images: np.ndarray) -> np.ndarray | None:
+    """The teacher's softened probabilities for every training image, or ``None`` without a teacher."""
+    if config.teacher is None:
+        return None
+    teacher = load_model_file(config.teacher, "name a model.keras that training or fer-utils publish wrote")
+    return teacher_probabilities(predict_probabilities(teacher, train_images), config.temperature)
+
+
+def _data_sharding() -> tf.data.Options:
+    """How several workers share a pipeline: every worker builds the same one (the
+    same arrays, the same seeded order) and keeps its replicas' slices of each
+    global batch (``DATA``), so a step of the cluster sees the images of one
+    process's step. ``AUTO`` would look for input files to share out, find none in
+    these in-memory pipelines and fall back to ``DATA`` with a warning; ``OFF``
+    would give every worker the whole global batch, each image once per worker."""
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return options
+
+
+_SHARD_BY_DATA = _data_sharding()
+
+
 def compiled_model(config: TrainingConfig, steps_per_epoch: int | None = None) -> keras.Model:
     """The network of ``config``, built under its precision and compiled as the engine
     compiles it (also what the speed benchmarks time). A learning-rate schedule
     needs ``steps_per_epoch`` (optimiser steps in an epoch) to know its length."""
+    if config.precision == AUTO:
+        raise ValueError(f"precision {AUTO!r} is resolved by train(); compile under one of {', '.join(PRECISIONS)}")
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy(config.precision)
     try:
@@ -494,10 +679,15 @@ def _read_json(path: Path) -> dict:
 
 def _load_checkpoint(directory: Path, name: str) -> keras.Model:
     """A model file of the run in ``directory``, checked (:func:`~fer_utils.engine.artifacts.load_model_file`)."""
+    return load_model_file(_checked_file(directory, name), _remedy(directory))
+
+
+def _checked_file(directory: Path, name: str) -> Path:
+    """The path of a file that the run's ``state.json`` names, which must exist."""
     path = directory / str(name)
     if not path.is_file():
         raise SavedFileError(f"{path}: missing, although {directory / 'state.json'} names it; {_remedy(directory)}")
-    return load_model_file(path, _remedy(directory))
+    return path
 
 
 def _history_frame(rows: list[dict]) -> pd.DataFrame:

@@ -1,6 +1,6 @@
 """Every figure of the book: one style, one module per chapter.
 
-* :mod:`~fer_utils.figures.style`: the look, the data stamp, captioned tables,
+* :mod:`~fer_utils.figures.style`: the look, the data stamp, tables (:func:`styled`, :func:`captioned`),
   :func:`save_figure`;
 * :mod:`~fer_utils.figures.dataset` (chapter 1), :mod:`~fer_utils.figures.augmentation` (2),
   :mod:`~fer_utils.figures.imbalance` (3), :mod:`~fer_utils.figures.blocks` (4),
@@ -53,17 +53,17 @@ from fer_utils.figures.faces import (
     PhotoSource, plot_crops, plot_detections, plot_face_probabilities, plot_faces, plot_video_emotions,
 )
 from fer_utils.figures.imbalance import plot_class_weights, plot_recall_by_strategy
-from fer_utils.figures.recipe import plot_accuracy_vs_time
+from fer_utils.figures.recipe import plot_accuracy_vs_time, styled_ablation
 from fer_utils.figures.style import (
-    DPI, PALETTE, SPLIT_TITLES, captioned, photos_as_jpeg, save_figure, stamp, use_style,
+    DPI, PALETTE, SPLIT_TITLES, Table, captioned, photos_as_jpeg, save_figure, stamp, styled, use_style,
 )
 from fer_utils.figures.training import plot_learning_curves, plot_training_curves
 from fer_utils.figures.tuning import plot_search_progress
 
 __all__ = [
     # the style, tables, saving
-    "DPI", "PALETTE", "SHORT_NAMES", "SPLIT_TITLES", "PhotoSource", "captioned", "photos_as_jpeg", "save_figure", "stamp",
-    "use_style",
+    "DPI", "PALETTE", "SHORT_NAMES", "SPLIT_TITLES", "PhotoSource", "Table", "captioned", "photos_as_jpeg", "save_figure",
+    "stamp", "styled", "use_style",
     # chapter 1
     "plot_audit_examples", "plot_brightness", "plot_class_counts", "plot_example_faces", "plot_mean_faces",
     "plot_sharpness",
@@ -79,5 +79,5 @@ __all__ = [
     # chapters 8 to 10
     "plot_architecture_bubbles",
     "plot_crops", "plot_detections", "plot_face_probabilities", "plot_faces", "plot_video_emotions",
-    "plot_accuracy_vs_time",
+    "plot_accuracy_vs_time", "styled_ablation",
 ]

@@ -1,4 +1,4 @@
-"""Chapter 10's figure: what a training recipe reaches within a time budget."""
+"""Chapter 10's figure, what a training recipe reaches within a time budget, and its ablation table."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import FigureBase
 
 from fer_utils.data.dataset import FaceDataset
-from fer_utils.figures.style import _new_axes, stamp
+from fer_utils.figures.style import Table, _new_axes, captioned, stamp
+from fer_utils.studies.recipes import CHANGE_COLUMNS
 
 
 def plot_accuracy_vs_time(
@@ -49,3 +50,14 @@ def plot_accuracy_vs_time(
     ax.set(xlabel="minutes of training (epochs and validation, cumulative)", ylabel="accuracy", title=title)
     ax.legend(fontsize=8, loc="lower right")
     return stamp(ax.figure, dataset)
+
+
+def styled_ablation(table: pd.DataFrame, dataset: FaceDataset, title: str) -> Table:
+    """An ablation table (:func:`fer_utils.studies.recipes.ablation`) for display:
+    accuracies with three decimals, each change in points with its sign and one
+    decimal, the way :func:`~fer_utils.studies.recipes.ablation_findings` words
+    it, so that the table and the sentences under it show the same numbers."""
+    changes = [column for column in CHANGE_COLUMNS.values() if column in table.columns]
+    if not changes:
+        raise ValueError(f"not an ablation table: none of the columns {list(CHANGE_COLUMNS.values())}")
+    return captioned(table, dataset, title, precision=3, formats={column: "{:+.1f}" for column in changes})

@@ -16,6 +16,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import FigureBase
+from pandas.io.formats.style import Styler
 
 from fer_utils.config import figures_dir
 from fer_utils.data.labels import EMOTION_COLOURS
@@ -71,10 +72,50 @@ def save_figure(fig: FigureBase, name: str, dataset=None) -> None:
     fig.get_figure(root=True).savefig(figures_dir() / f"{name}.png")
 
 
-def captioned(table: pd.DataFrame, dataset, title: str, precision: int = 1):
-    """A table for display with a caption naming its data source; ``precision``
-    decimals (3 for scores between 0 and 1, such as accuracy or F1)."""
-    return table.style.set_caption(f"{title} (data: {dataset.caption})").format(precision=precision)
+class Table(Styler):
+    """A styled table whose text form is the table as displayed, not Styler's
+    ``<Styler at 0x...>``: the text is what a terminal, a plain-text notebook
+    viewer and a diff of a committed chapter show. The HTML (notebooks, the
+    book) is Styler's own. Every Styler method that returns the styler keeps
+    this class, so ``captioned(...).format(...)`` still prints as a table."""
+
+    _SEPARATOR = "\x1f"
+    """Splits Styler's text export into cells (a character no table holds)."""
+
+    def __repr__(self) -> str:
+        text = self.to_string(delimiter=self._SEPARATOR, sparse_index=False, sparse_columns=False)
+        rows = [line.split(self._SEPARATOR) for line in text.splitlines()]
+        width = max(len(row) for row in rows)
+        rows = [row + [""] * (width - len(row)) for row in rows]
+        labels = width - (len(self.columns) - len(self.hidden_columns))  # index columns, aligned left
+        sizes = [max(len(row[i]) for row in rows) for i in range(width)]
+        lines = ["  ".join(cell.ljust(size) if i < labels else cell.rjust(size)
+                           for i, (cell, size) in enumerate(zip(row, sizes))).rstrip() for row in rows]
+        return "\n".join(([self.caption] if self.caption else []) + lines)
+
+
+def styled(table: pd.DataFrame, caption: str | None = None, precision: int = 1,
+           formats: dict[str, str] | str | None = None) -> Table:
+    """``table`` for display: numbers with ``precision`` decimals and thousands
+    separators, missing values as "-", and ``formats`` (a format string such as
+    ``"{:.0f}"`` per column, or one for every column) where a column needs
+    another format (seconds as whole numbers, changes with their sign)."""
+    shown = Table(table).format(precision=precision, thousands=",", na_rep="-")
+    if isinstance(formats, str):
+        shown = shown.format(formats, na_rep="-")
+    else:
+        for column, pattern in (formats or {}).items():
+            if column not in table.columns:
+                raise KeyError(f"no column {column!r} to format; the table has {list(table.columns)}")
+            shown = shown.format(pattern, subset=pd.IndexSlice[:, [column]], na_rep="-")
+    return shown.set_caption(caption) if caption else shown
+
+
+def captioned(table: pd.DataFrame, dataset, title: str, precision: int = 1,
+              formats: dict[str, str] | str | None = None) -> Table:
+    """A table for display (:func:`styled`) with a caption naming its data source;
+    ``precision`` decimals (3 for scores between 0 and 1, such as accuracy or F1)."""
+    return styled(table, f"{title} (data: {dataset.caption})", precision, formats)
 
 
 def _new_axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:

@@ -164,9 +164,9 @@ TRANSFER_LEARNING_RATE = 1e-4
 
 
 def networks_for(profile: Profile) -> tuple[str, ...]:
-    """The networks chapter 8 trains in ``profile``: every chapter network and the
-    profile's LC2FER configurations."""
-    return CHAPTER_NETWORKS + profile.comparison_lc2fer
+    """The networks chapter 8 trains in ``profile``: its ``comparison_networks`` (by
+    default every chapter network) and its LC2FER configurations."""
+    return (profile.comparison_networks or CHAPTER_NETWORKS) + profile.comparison_lc2fer
 
 
 def budget_epochs(epoch_seconds: float, minutes: float, most: int, fewest: int = FEWEST_EPOCHS) -> int:

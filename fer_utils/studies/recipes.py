@@ -51,11 +51,15 @@ import pandas as pd
 from fer_utils.augment.transforms import OnlineAugmentation
 from fer_utils.data.dataset import FaceDataset
 from fer_utils.config import Profile
+from fer_utils.engine.speed import AUTO
 
 RECIPE_AUGMENTATION = OnlineAugmentation(
     flip=True, rotation=float(np.deg2rad(10)), translation=0.0, zoom=0.0, crop_padding=4, erasing=0.5
 )
 """Random crops with 4 px of padding, flips, rotations up to 10 degrees, random erasing in half of the faces."""
+
+REFERENCE_TEACHER = "reference"
+"""A recipe's ``teacher`` setting that stands for the shipped reference model's file."""
 
 TIME_MARKS = (15, 30, 60, 120)
 """Minutes of training at which :func:`time_curve` reads a run."""
@@ -100,6 +104,10 @@ class Recipe:
             if settings.get("warmup_epochs"):
                 settings["warmup_epochs"] = round(settings["warmup_epochs"] * epochs / self.epochs, 3)
         settings.update(overrides)
+        if settings.get("teacher") == REFERENCE_TEACHER:
+            from fer_utils.faces import reference
+
+            settings["teacher"] = str(reference.FOLDER / reference.MODEL_FILE)
         return settings
 
 
@@ -110,13 +118,28 @@ RECIPES: dict[str, Recipe] = {
                     "warm-up and cosine schedule, early stopping: about 2 hours on a 2-core CPU",
         model="compact_resnet",
         settings={
-            "epochs": 24, "batch_size": 64, "learning_rate": 1e-3, "patience": 6,
+            "epochs": 50, "batch_size": 64, "learning_rate": 1e-3, "patience": 10,
             "augmentation": RECIPE_AUGMENTATION,
-            "optimizer": "adamw", "weight_decay": 0.01, "schedule": "cosine", "warmup_epochs": 1.0,
-            "label_smoothing": 0.1, "precision": "float32",
+            "optimizer": "adamw", "weight_decay": 0.01, "schedule": "cosine", "warmup_epochs": 2.0,
+            "label_smoothing": 0.1, "precision": "auto",
         },
         profile="default",
-        epoch_seconds=300.0,
+        epoch_seconds=90.0,
+    ),
+    "cpu_small": Recipe(
+        name="cpu_small",
+        description="a compact ResNet of 81 k parameters (16, 32, 64 channels), the same augmentation and "
+                    "schedule, distilled from the shipped reference model: its probabilities, softened at "
+                    "temperature 2, make up 70% of every target",
+        model="compact_resnet",
+        settings={
+            "model_options": {"widths": [16, 32, 64], "dropout": 0.1},
+            "epochs": 40, "batch_size": 64, "learning_rate": 2e-3, "patience": 10,
+            "augmentation": RECIPE_AUGMENTATION,
+            "optimizer": "adamw", "weight_decay": 0.01, "schedule": "cosine", "warmup_epochs": 2.0,
+            "teacher": REFERENCE_TEACHER, "distillation": 0.7, "temperature": 2.0, "precision": "auto",
+        },
+        profile="default",
     ),
     "full_gpu": Recipe(
         name="full_gpu",
@@ -156,7 +179,7 @@ def settings_table(recipe: str | Recipe, profile: Profile | None = None) -> pd.D
     network's name first, the augmentation spelt out transform by transform);
     what it leaves out keeps the engine's default (chapter 5's plain training)."""
     recipe = get_recipe(recipe) if isinstance(recipe, str) else recipe
-    settings = recipe.training_settings(profile)
+    settings = {**recipe.training_settings(profile), **{k: v for k, v in recipe.settings.items() if k == "teacher"}}
     rows = {"network": recipe.model}
     for name, value in settings.items():
         if name == "augmentation" and value is not None:
@@ -196,8 +219,10 @@ def matching_recipe(settings: dict, profile: Profile | None) -> Recipe | None:
     for recipe in RECIPES.values():
         if recipe.model != settings.get("model"):
             continue
+        chosen_here = ("batch_size", "seed", "precision") if recipe.settings.get("precision") == AUTO else (
+            "batch_size", "seed")
         ours = recipe.training_settings(profile, epochs=settings.get("epochs"),
-                                        **{k: settings[k] for k in ("batch_size", "seed") if k in settings})
+                                        **{k: settings[k] for k in chosen_here if k in settings})
         if plain(TrainingConfig(model=recipe.model, **ours).to_dict()) == plain(recorded):
             return recipe
     return None
@@ -271,6 +296,7 @@ INGREDIENTS: dict[str, Callable[[dict], dict | None]] = {
     "all augmentation": lambda s: {**s, "augmentation": None} if s.get("augmentation") is not None else None,
     "label smoothing": _without(label_smoothing=0.0),
     "mixup": _without(mixup=0.0),
+    "distillation": _without(distillation=0.0, teacher=None, temperature=1.0),
     "weight decay": _no_weight_decay,
     "SGD Nesterov (Adam instead)": _adam_instead,
     "schedule (constant rate)": _without(schedule="constant", warmup_epochs=0.0),

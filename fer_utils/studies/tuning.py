@@ -39,7 +39,10 @@ keras-tuner stops a search after three failures in a row.
 
 Distributed tuning: the tuners are built without a ``tuner_id``, so keras-tuner's
 ``KERASTUNER_TUNER_ID``, ``KERASTUNER_ORACLE_IP`` and ``KERASTUNER_ORACLE_PORT``
-turn a search into its chief/worker mode unchanged (see the README).
+turn a search into its chief/worker mode unchanged: the chief's oracle hands out
+the trials and keeps the search's state, each worker trains the trials it is
+given through the engine (tests/test_distributed.py runs a chief and two workers;
+docs/tuning.md says how to run them on several machines).
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ import io
 import itertools
 import json
 import math
+import os
 import time
 import warnings
 import zlib
@@ -61,6 +65,7 @@ import numpy as np
 import pandas as pd
 import threadpoolctl
 from keras_tuner.engine.trial import TrialStatus
+from keras_tuner.src.distribute.utils import has_chief_oracle, is_chief_oracle
 from keras_tuner.oracles import BayesianOptimizationOracle, GridSearchOracle, RandomSearchOracle
 from sklearn.exceptions import ConvergenceWarning
 
@@ -636,19 +641,30 @@ def make_tuner(
     seed: int = 0, max_trials: int | None = None, overwrite: bool = False, verbose: bool = False,
 ) -> EngineTuner:
     """The tuner of ``search`` on ``dataset`` (the whole dataset: its digest names the
-    folder), reloading its finished trials unless ``overwrite``."""
+    folder), reloading its finished trials unless ``overwrite``. A worker of a
+    distributed search (:func:`tuning_role`) never deletes the folder: the chief
+    owns the search's state, and ``overwrite`` there would delete it under the chief."""
     budget = budget or tuning_budget(profile)
     _check_model_options(search)
     oracle = make_oracle(search, budget.trials_for(search.strategy) if max_trials is None else max_trials, seed)
     with redirect_stdout(io.StringIO()):  # keras-tuner prints "Reloading Tuner from ..."; we say it below
         tuner = EngineTuner(
             oracle, search, profile, budget, seed, verbose=verbose, directory=tuning_directory(dataset, profile),
-            project_name=project_name(search, budget, seed), overwrite=overwrite,
+            project_name=project_name(search, budget, seed), overwrite=overwrite and tuning_role() != "worker",
         )
     finished = [t for t in getattr(tuner.oracle, "trials", {}).values() if t.status in _ENDED]
     if verbose and finished:
         print(f"{search.name}: {len(finished)} finished trials reloaded from {tuner.project_dir}")
     return tuner
+
+
+def tuning_role() -> str | None:
+    """This process's part in a distributed search, as keras-tuner reads it from
+    ``KERASTUNER_*``: ``"chief"`` (its oracle hands out the trials), ``"worker"``
+    (it trains them), or ``None`` (a search in one process)."""
+    if not has_chief_oracle():
+        return None
+    return "chief" if is_chief_oracle() else "worker"
 
 
 def run_search(
@@ -814,9 +830,14 @@ def train_chosen(chosen: dict, dataset: FaceDataset, profile: Profile, *, verbos
     its search searched or fixed, such as the learning rate or the network), not the
     trial's budget. The engine caches the run, so chapter 7 gets the same network
     by calling this again."""
+    return training.train(chosen["model"], dataset, profile=profile, verbose=verbose, **chosen_settings(chosen))
+
+
+def chosen_settings(chosen: dict) -> dict:
+    """The engine settings :func:`train_chosen` trains ``chosen`` with: the trial's
+    configuration without its budget (which the report's plan also needs, to find the run)."""
     budget_only = {"epochs", "patience", "seed", "batch_size"} - (set(chosen["values"]) - {"epochs"})
-    settings = {k: v for k, v in chosen["settings"].items() if k not in budget_only}
-    return training.train(chosen["model"], dataset, profile=profile, verbose=verbose, **settings)
+    return {k: v for k, v in chosen["settings"].items() if k not in budget_only}
 
 
 def repeat_best(
@@ -934,6 +955,11 @@ def main(argv: list[str] | None = None) -> None:
     The notebook then loads all of it from the cache in seconds::
 
         nohup .venv/bin/python -m fer_utils.studies.tuning --profile default > tuning.log 2>&1 &
+
+    ``--search NAME`` runs only that search (and may be repeated). On the machines of
+    a distributed search (``KERASTUNER_*`` set) it runs exactly one search, one per
+    launch, and stops there: with several, a worker that finishes one search early
+    would ask the chief, still serving it, for a trial of the next and be told to stop.
     """
     import argparse
 
@@ -944,9 +970,19 @@ def main(argv: list[str] | None = None) -> None:
         "chosen configuration and of the baseline, all cached for the notebook."))
     parser.add_argument("--profile", help="smoke, default or full (default: $FER_PROFILE, then default)")
     parser.add_argument("--data", help="fer2013.csv or a dataset folder (default: $FER_DATA, then data/)")
+    parser.add_argument("--search", action="append", metavar="NAME",
+                        help="run only this search (repeatable); exactly one on the machines of a distributed search")
     args = parser.parse_args(argv)
+    role = tuning_role()
+    if role and len(args.search or ()) != 1:
+        parser.error(f"KERASTUNER_TUNER_ID={os.environ['KERASTUNER_TUNER_ID']} makes this a distributed search, "
+                     "which runs one search per launch: give the same --search NAME to the chief and every worker")
     profile, dataset = chapter_data(args.profile, args.data)
-    tuners = run_chapter(dataset, profile, verbose=True)
+    tuners = run_chapter(dataset, profile, verbose=True, names=tuple(args.search) if args.search else None)
+    if role == "chief":
+        print(search_summary(tuners).to_string())
+    if role:  # the rest (noise repeats, full training) runs afterwards in one process, from the reloaded search
+        return
     chosen = best_trial(tuners)
     print(f"chosen: {chosen['search']} trial {chosen['trial_id']}, {_describe(chosen['values'])}")
     print(noise_verdict(search_summary(tuners), repeat_best(tuners[chosen["search"]], dataset)))
