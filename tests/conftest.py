@@ -18,6 +18,7 @@ SLOW = frozenset({
     # in tests/test_report.py itself. `pytest -m "not slow"` is the quick subset (tasks.py).
     "test_comparison.py::test_a_trained_network_is_scored_once_and_read_back",  # 34 s
     "test_comparison.py::test_lc2fer_ablation_sets_all_eight_configurations_beside_the_paper",  # 13 s
+    "test_distillation.py::test_a_student_learns_from_a_teacher_file_named_by_its_content",  # trains 4 runs
     "test_evaluation.py::test_probabilities_with_and_without_tta",  # 5 s
     "test_experiments.py::test_imbalance_experiment_is_read_back_from_its_runs",  # 18 s
     "test_faces.py::test_a_10000_pixel_photo_is_searched_at_a_reduced_size",  # 15 s

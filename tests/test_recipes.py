@@ -498,6 +498,22 @@ def test_the_plain_copy_predicts_as_the_trained_network_and_loads_without_fer_ut
     assert label_names(copy) == EMOTIONS
 
 
+def test_a_bfloat16_network_is_copied_to_compute_in_float32():
+    keras.utils.set_random_seed(0)
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        trained = small_cnn(filters=(8, 16))
+    finally:
+        keras.config.set_dtype_policy("float32")
+    assert trained.get_layer("scores").dtype_policy.name == "mixed_bfloat16"
+    copy = plain_keras_model(trained)
+    assert {layer.dtype_policy.name for layer in copy.layers} == {"float32"}
+    for mine, theirs in zip(copy.weights, trained.weights):
+        np.testing.assert_array_equal(np.asarray(mine), np.asarray(theirs))  # float32 weights, carried over exactly
+    faces = np.random.default_rng(2).integers(0, 256, (32, 48, 48, 1)).astype(np.float32)
+    assert np.abs(copy.predict(faces, verbose=0) - trained.predict(faces, verbose=0)).max() < 0.05  # bf16 rounding
+
+
 def test_the_plain_copy_refuses_layers_it_cannot_replace():
     @keras.saving.register_keras_serializable(package="test_recipes")
     class Double(keras.layers.Layer):

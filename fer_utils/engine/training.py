@@ -241,10 +241,7 @@ def train(
             print(f"precision auto: {settings['precision']} (images/s training {model} on {measured['cpu']}: {speeds})")
     config = TrainingConfig(model=model, **settings)
     profile_name = profile.name if profile else None
-    key = config.to_dict()
-    if config.teacher:  # named by its content: the same teacher anywhere on disk is the same run
-        key["teacher"] = file_digest(config.teacher)
-    directory = artifact_path(f"run-{model}", dataset, suffix="", profile=profile_name, config=key)
+    directory = run_directory(config, dataset, profile_name)
     if not _writes_run_folder():
         return _train_beside_chief(config, dataset, profile_name, directory, verbose)
     with run_lock(directory, what=f"training {model}"):
@@ -264,6 +261,16 @@ def train(
             if not (directory / "state.json").exists():  # nothing committed: a failed start leaves no folder
                 remove_run_folder(directory)
             raise
+
+
+def run_directory(config: TrainingConfig, dataset: FaceDataset, profile: str | None) -> Path:
+    """The folder of the run of ``config`` on ``dataset`` in ``profile``: named by the
+    data, the profile and every setting, a teacher by its file's content (the same
+    teacher anywhere on disk is the same run)."""
+    key = config.to_dict()
+    if config.teacher:
+        key["teacher"] = file_digest(config.teacher)
+    return artifact_path(f"run-{config.model}", dataset, suffix="", profile=profile, config=key)
 
 
 def distribution_strategy() -> tf.distribute.Strategy:

@@ -9,6 +9,11 @@ computing in float32 as the original does; the emotion names, in output order,
 are :data:`fer_utils.data.labels.EMOTIONS` and stand in the model card. Every
 other layer is shared with the trained network, weights included. A network
 that uses any other layer of its own is refused, naming the layer.
+
+A network trained under mixed bfloat16 (the engine's choice on CPUs with AMX)
+is copied to compute in float32: its weights are float32 already, and a
+published model must run at full speed on CPUs without bfloat16 arithmetic,
+where TensorFlow emulates it.
 """
 
 from __future__ import annotations
@@ -27,9 +32,13 @@ def plain_keras_model(model: keras.Model) -> keras.Model:
         if not _built_in(layer):
             raise ValueError(f"layer {layer.name!r} ({type(layer).__module__}.{type(layer).__name__}) is not a "
                              f"built-in Keras layer; the plain copy cannot stand in for it")
-        return layer
+        if layer.dtype_policy.name == "float32":
+            return layer
+        return type(layer).from_config({**layer.get_config(), "dtype": "float32"})  # weights copied below
 
-    return keras.models.clone_model(model, clone_function=swap)
+    plain = keras.models.clone_model(model, clone_function=swap)
+    plain.set_weights(model.get_weights())
+    return plain
 
 
 def _built_in(layer) -> bool:

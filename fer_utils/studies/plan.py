@@ -323,15 +323,14 @@ class _Planner:
     def folders(self, network: str, data: FaceDataset, settings: dict) -> tuple[Path, ...]:
         """The engine's folder for ``train(network, data, profile=..., **settings)``; with
         ``precision="auto"`` one per precision it may choose (the choice is this machine's)."""
-        from fer_utils.engine.artifacts import artifact_path
         from fer_utils.engine.speed import AUTO, PRECISIONS
-        from fer_utils.engine.training import TrainingConfig
+        from fer_utils.engine.training import TrainingConfig, run_directory
 
         settings = {"epochs": self.profile.training_epochs, **settings}
         choices = [{**settings, "precision": p} for p in PRECISIONS] if settings.get("precision") == AUTO \
             else [settings]
-        return tuple(artifact_path(f"run-{network}", data, suffix="", profile=self.profile.name,
-                                   config=TrainingConfig(model=network, **choice).to_dict()) for choice in choices)
+        return tuple(run_directory(TrainingConfig(model=network, **choice), data, self.profile.name)
+                     for choice in choices)
 
     def logged_seconds(self, folders) -> float | None:
         """The logged seconds of the finished run in one of ``folders`` (0 when a row

@@ -3,12 +3,14 @@
 A recipe is a network and a set of :class:`~fer_utils.engine.training.TrainingConfig`
 settings under a name, trained by the one engine like every other run::
 
-    fer-utils train --recipe cpu_2h --profile default      # the 2-core CPU, about 2 hours
+    fer-utils train --recipe cpu_2h --profile default      # the 2-core CPU, at most 2 hours
+    fer-utils train --recipe cpu_small --profile default   # 81 k parameters, distilled from the reference model
     fer-utils train --recipe full_gpu --profile full       # a GPU, the long schedule
 
 Its ingredients, each of which the best published single networks on FER-2013
-use (Khaireddin and Chen 2021, VGG variant, 73.3%; Pham et al. 2020, ResNet and
-masking networks, 72-74%):
+use (Khaireddin and Chen 2021, a VGG variant; Pham et al. 2020, ResNet and
+masking networks; :mod:`fer_utils.studies.published` says on which split and
+protocol each measured its number):
 
 * a compact ResNet (:func:`fer_utils.nets.resnet.compact_resnet`);
 * augmentation: random crops with 4 pixels of (mirrored) padding, horizontal
@@ -21,9 +23,12 @@ masking networks, 72-74%):
   schedule over 200 epochs on a GPU (what the VGG and ResNet papers use);
 * early stopping on PublicTest (the validation loss, measured on exact one-hot
   targets), the best epoch kept;
-* float32 on the CPU: bfloat16 mixed precision trained the baseline ten times
-  *slower* on the project's AMD CPU, which has no bfloat16 arithmetic
-  (``benchmarks/training_speed.py``); the GPU recipe uses it.
+* the faster precision for the CPU it runs on, measured (``precision="auto"``,
+  :func:`fer_utils.engine.speed.faster_precision`): mixed bfloat16 on Intel
+  CPUs with AMX, float32 on CPUs without bfloat16 arithmetic, where bfloat16
+  is emulated and several times slower; the GPU recipe uses bfloat16;
+* for the small network, knowledge distillation (Hinton et al. 2015): the
+  reference model's probabilities, softened, as part of every target.
 
 Test-time augmentation (:func:`fer_utils.engine.evaluation.predict_probabilities`
 with ``tta=True``) and ensembles (:mod:`fer_utils.engine.ensembles`) come after
@@ -157,14 +162,15 @@ RECIPES: dict[str, Recipe] = {
         profile="full",
     ),
 }
-"""The recipes ``fer-utils train --recipe NAME`` knows. ``cpu_2h``'s 24 epochs
-come from its speed (``epoch_seconds``, ``benchmarks/recipe_speed.py``): its
-network trained at 84 img/s and the baseline CNN at 71 img/s side by side on
-the project's 2-core CPU while another training job used it; the baseline's
-93.5 img/s on the idle CPU puts the recipe, its augmentation included, at
-about 100 img/s there, 300 s per epoch of FER-2013's 28,709 faces with
-validation, 2 hours for 24 epochs. ``full_gpu`` has not been run (no GPU
-here); it is tested to build and train a few steps."""
+"""The recipes ``fer-utils train --recipe NAME`` knows. ``cpu_2h``'s 50 epochs
+come from its speed (``epoch_seconds``, ``benchmarks/recipe_speed.py``): on an
+Intel Xeon with AMX its network, augmentation included, trained 327 faces/s
+under mixed bfloat16, 90 s per epoch of FER-2013's 28,709 faces with
+validation, so 50 epochs fit in 2 hours with room for other work on the
+machine. On an AMD EPYC without bfloat16 arithmetic it trains in float32 at
+about 100 faces/s, 300 s per epoch: there the same 50 epochs take about four
+hours, and ``--epochs 24`` keeps it within two. ``full_gpu`` has not been run
+(no GPU here); it is tested to build and train a few steps."""
 
 
 def get_recipe(name: str) -> Recipe:
