@@ -15,7 +15,9 @@ process-wide), one after the other in one run:
   per-epoch checkpoints, history and state files included;
 * ``engine, mixed bfloat16`` and ``engine, XLA``: the engine with that one change;
 * ``engine, auto``: the engine choosing the precision itself
-  (:func:`fer_utils.engine.speed.faster_precision`), to show what it picks here.
+  (:func:`fer_utils.engine.speed.faster_precision`), to show what it picks here;
+  its run is the one an earlier variant trained under that precision, read
+  back from the run folder (marked "cached"), so its speed is that variant's.
 
 Each is timed by its second epoch (training and validation; the first
 builds the functions), as images per second, and printed with the ratios
@@ -74,6 +76,8 @@ def measure(variant: str, model: str, data: str | None, images: int, batch_size:
     else:
         run = train(model, dataset, verbose=0, **settings)
         seconds, precision = float(run.history["seconds"].iloc[-1]), run.config.precision
+        if run.from_cache:  # "auto" chose a precision an earlier variant trained: its run, read back
+            precision += " (cached)"
     # what an epoch trains: the engine keeps only full batches, fit a partial last one too
     trained = len(train_labels) // batch_size * batch_size if variant != "plain fit" else len(train_labels)
     return {"variant": variant, "precision": precision, "images_per_second": trained / seconds,
@@ -124,9 +128,9 @@ def main() -> None:
 
     print(f"\n{args.model}, batch {args.batch_size}, on {results['engine']['dataset']}; CPU: {cpu_name()}, "
           f"{os.cpu_count()} logical cores")
-    print(f"{'variant':24s} {'precision':>15s} {'images/s':>9s}")
+    print(f"{'variant':24s} {'precision':>24s} {'images/s':>9s}")
     for variant, row in results.items():
-        print(f"{variant:24s} {row['precision']:>15s} {row['images_per_second']:9.1f}")
+        print(f"{variant:24s} {row['precision']:>24s} {row['images_per_second']:9.1f}")
     print()
     for name, top, bottom in RATIOS:
         print(f"{name:26s} {results[top]['images_per_second'] / results[bottom]['images_per_second']:5.2f}")

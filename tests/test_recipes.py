@@ -28,7 +28,7 @@ from fer_utils.nets.parts import label_names
 from fer_utils.nets.plain import small_cnn
 from fer_utils.augment.pipeline import evaluation_pipeline, mix_batch, training_pipeline
 from fer_utils.config import PROFILES
-from fer_utils.nets.portable import custom_layers, plain_keras_model
+from fer_utils.nets.portable import custom_layers, in_float32, plain_keras_model
 from fer_utils.studies.reference import publish, training_command
 from fer_utils.data.synthetic import make_demo_dataset
 from fer_utils.engine.training import LearningRateCurve, TrainingConfig, compiled_model, make_optimizer, train
@@ -316,7 +316,8 @@ def test_recipe_settings_follow_the_profile_and_keep_the_warmup_share():
     smoke = recipe.training_settings(PROFILES["smoke"])
     assert smoke["epochs"] == 2 and smoke["warmup_epochs"] == pytest.approx(5 * 2 / 200)
     assert recipe.training_settings(epochs=100)["warmup_epochs"] == pytest.approx(2.5)
-    assert recipes.RECIPES["cpu_2h"].command == "fer-utils train --recipe cpu_2h --profile default"
+    assert recipes.RECIPES["cpu_2h"].command == "fer-utils train --recipe cpu_2h --profile default --epochs 50"
+    assert recipes.RECIPES["full_gpu"].command == "fer-utils train --recipe full_gpu --profile full"
     with pytest.raises(ValueError, match="unknown recipe"):
         recipes.get_recipe("fast")
 
@@ -508,6 +509,10 @@ def test_a_bfloat16_network_is_copied_to_compute_in_float32():
     assert trained.get_layer("scores").dtype_policy.name == "mixed_bfloat16"
     copy = plain_keras_model(trained)
     assert {layer.dtype_policy.name for layer in copy.layers} == {"float32"}
+    assert trained.get_layer("scores").dtype_policy.name == "mixed_bfloat16"  # the original is left as it was
+    np.testing.assert_allclose(copy.predict(faces := np.random.default_rng(3).integers(0, 256, (16, 48, 48, 1))
+                                            .astype(np.float32), verbose=0),
+                               in_float32(trained).predict(faces, verbose=0), atol=1e-6)
     for mine, theirs in zip(copy.weights, trained.weights):
         np.testing.assert_array_equal(np.asarray(mine), np.asarray(theirs))  # float32 weights, carried over exactly
     faces = np.random.default_rng(2).integers(0, 256, (32, 48, 48, 1)).astype(np.float32)

@@ -24,21 +24,34 @@ from fer_utils.nets.parts import EmotionProbabilities
 
 
 def plain_keras_model(model: keras.Model) -> keras.Model:
-    """``model`` with its package layers replaced by built-in ones (see the
-    module's docstring); ``model`` itself is left as it was."""
+    """``model`` computing in float32 (:func:`in_float32`) with its package layers
+    replaced by built-in ones (see the module's docstring); ``model`` itself is
+    left as it was."""
     def swap(layer):
         if isinstance(layer, EmotionProbabilities):
             return keras.layers.Softmax(name=layer.name, dtype="float32")
         if not _built_in(layer):
             raise ValueError(f"layer {layer.name!r} ({type(layer).__module__}.{type(layer).__name__}) is not a "
                              f"built-in Keras layer; the plain copy cannot stand in for it")
+        return layer
+
+    return keras.models.clone_model(in_float32(model), clone_function=swap)
+
+
+def in_float32(model: keras.Model) -> keras.Model:
+    """``model`` (itself, when it computes in float32 already) or a copy of it whose
+    layers all compute in float32, with the same weights."""
+    if all(layer.dtype_policy.name == "float32" for layer in model.layers):
+        return model
+
+    def cast(layer):
         if layer.dtype_policy.name == "float32":
             return layer
-        return type(layer).from_config({**layer.get_config(), "dtype": "float32"})  # weights copied below
+        return type(layer).from_config({**layer.get_config(), "dtype": "float32"})
 
-    plain = keras.models.clone_model(model, clone_function=swap)
-    plain.set_weights(model.get_weights())
-    return plain
+    copy = keras.models.clone_model(model, clone_function=cast)
+    copy.set_weights(model.get_weights())
+    return copy
 
 
 def _built_in(layer) -> bool:

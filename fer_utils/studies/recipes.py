@@ -3,8 +3,8 @@
 A recipe is a network and a set of :class:`~fer_utils.engine.training.TrainingConfig`
 settings under a name, trained by the one engine like every other run::
 
-    fer-utils train --recipe cpu_2h --profile default      # the 2-core CPU, at most 2 hours
-    fer-utils train --recipe cpu_small --profile default   # 81 k parameters, distilled from the reference model
+    fer-utils train --recipe cpu_2h --profile default --epochs 50      # the 2-core CPU, at most 2 hours
+    fer-utils train --recipe cpu_small --profile default --epochs 40   # 81 k parameters, distilled
     fer-utils train --recipe full_gpu --profile full       # a GPU, the long schedule
 
 Its ingredients, each of which the best published single networks on FER-2013
@@ -90,8 +90,13 @@ class Recipe:
 
     @property
     def command(self) -> str:
-        """The command that trains it."""
-        return f"fer-utils train --recipe {self.name} --profile {self.profile}"
+        """The command that trains it at its own epochs (a profile may cap a recipe's
+        epochs for its chapters, ``recipe_epochs``; ``--epochs`` overrides the cap)."""
+        from fer_utils.config import PROFILES
+
+        cap = PROFILES[self.profile].recipe_epochs
+        epochs = f" --epochs {self.epochs}" if cap is not None and cap < self.epochs else ""
+        return f"fer-utils train --recipe {self.name} --profile {self.profile}{epochs}"
 
     def training_settings(self, profile: Profile | None = None, epochs: int | None = None, **overrides) -> dict:
         """``train``'s keyword arguments for this recipe (a fresh copy).
