@@ -97,10 +97,10 @@ def tuning_budget(profile: Profile | str) -> TuningBudget:
       each trial's fixed start-up does (building, tracing and checkpointing
       the network: 5-20 s on a 2-core CPU, the most for deep random
       networks), so the six searches take a few minutes there.
-    * ``default``: the searches in about 40 minutes on a 2-core laptop CPU
-      (run with oneDNN on, as ``fer-utils report`` does). 4 trials per search
+    * ``default``: the searches within chapter 6's share of the default
+      profile's time (``fer-utils report --plan`` prints it). 4 trials per search
       and 4 annealing steps, 2 epochs per trial of batch 16 on a stratified
-      4,800 of FER-2013's 28,709 training faces, scored on a stratified 1,000
+      2,000 of FER-2013's 28,709 training faces, scored on a stratified 1,000
       of the 3,589 PublicTest faces. Why these numbers: the baseline CNN trains
       at about 60-110 images/s on such a CPU, so one epoch of the full training
       split takes 4-8 minutes and a seed-000-sized search (tens of trials of
@@ -109,11 +109,11 @@ def tuning_budget(profile: Profile | str) -> TuningBudget:
       averages (momentum 0.99) still carry their start values after 100 steps,
       and a first budget of 3 epochs of batch 64 on 2,000 faces (94 steps)
       scored every trial at 13-14% validation accuracy, below always answering
-      "happy". Here a trial is 312 steps (10,000 images, about 100 s). The
+      "happy". Here a trial is 250 steps (4,000 images). The
       Bayesian, random and grid searches share the engine's runs, so their 12
       trials cost about 9 runs; with the dropout pass, annealing and the random
       architectures (4 each) and the 2 noise repeats that is about 23 runs.
-      Two epochs on a sixth of the data rank configurations early in training,
+      Two epochs on a fourteenth of the data rank configurations early in training,
       not at convergence; the repeats with other seeds show how much of a
       difference between trials is noise.
     * ``full``: for a GPU: 16 trials per search (the whole grid), 30 annealing
