@@ -3,7 +3,8 @@
 ``run_notebooks`` executes the notebooks in order with papermill into
 ``report/build/notebooks/`` (injecting ``profile`` and ``data``; a failing cell
 stops the run with the notebook and cell named) and records the run in
-``report/build/run.json``. ``export_book`` merges the executed chapters into one
+``report/build/notebooks/run.json``; with ``in_place`` it executes the committed
+chapters in ``notebooks/`` themselves. ``export_book`` merges the executed chapters into one
 notebook (``book_notebook``) and writes
 
 * ``report/build/<name>.html``: one self-contained page (template
@@ -33,6 +34,7 @@ from __future__ import annotations
 import ast
 import copy
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -44,10 +46,12 @@ from pathlib import Path
 
 from fer_utils.config import prefer_onednn
 from fer_utils.config import project_root
-from fer_utils.config import active_profile
+from fer_utils.config import DATA_ENV, PROFILE_ENV, active_profile
 from fer_utils.machine import environment, git_commit
 
 BOOK_NAME = "fer-report"
+RUN_RECORD = "run.json"
+"""Beside the executed chapters: profile, data, commit, machine and start of the run that executed them."""
 PDF_TOOLS = ("xelatex", "pandoc")
 INSTALL_PDF_TOOLS = """\
 The PDF needs XeLaTeX and pandoc ({missing} not found); the HTML was written.
@@ -96,13 +100,21 @@ def notebook_paths(folder: Path | None = None) -> list[Path]:
 
 
 def run_notebooks(
-    profile: str | None = None, data: str | None = None, output_dir: Path | None = None
+    profile: str | None = None, data: str | None = None, output_dir: Path | None = None,
+    in_place: bool = False,
 ) -> list[tuple[Path, float]]:
     """Execute every chapter; returns each executed notebook with its run time in seconds.
 
     The kernels run with oneDNN on (:func:`fer_utils.prefer_onednn`) and without
     capturing low-level output, so TensorFlow's C++ start-up notices go to this
     terminal instead of into the chapters. A progress bar (tqdm) counts the chapters.
+    The run is recorded in ``run.json`` beside the executed chapters.
+
+    With ``in_place`` the chapters in ``notebooks/`` themselves are executed: what the
+    repository commits. The profile and data then reach the kernels through
+    ``$FER_PROFILE`` and ``$FER_DATA`` instead of an injected cell (a cell naming one
+    machine's data folder would stop every other reader), and papermill's timings are
+    taken out of the notebooks again, so that they stay as they were written.
     """
     import papermill  # imported here: the rest of the package does not need Jupyter
     from tqdm.auto import tqdm
@@ -110,30 +122,58 @@ def run_notebooks(
     prefer_onednn()
 
     chosen = active_profile(profile)
-    output_dir = Path(output_dir or build_dir() / "notebooks")
+    output_dir = Path(committed_dir() if in_place else output_dir or build_dir() / "notebooks")
     output_dir.mkdir(parents=True, exist_ok=True)
     data = str(Path(data).resolve()) if data else None
+    parameters = {"profile": chosen.name, "data": data}
+    saved = {name: os.environ.get(name) for name in (PROFILE_ENV, DATA_ENV)}
+    if in_place:
+        os.environ[PROFILE_ENV] = chosen.name
+        if data:
+            os.environ[DATA_ENV] = data
+        parameters = None
     started = datetime.now().astimezone()
     results = []
-    with tqdm(notebook_paths(), desc="chapters", unit="chapter") as chapters:  # one step per chapter
-        for notebook in chapters:
-            target = output_dir / notebook.name
-            chapters.set_postfix_str(notebook.stem)
-            tqdm.write(f"running {notebook.name} (profile {chosen.name})")
-            clock = time.perf_counter()
-            papermill.execute_notebook(
-                notebook,
-                target,
-                parameters={"profile": chosen.name, "data": data},
-                cwd=notebook.parent,
-                progress_bar=False,
-                extra_arguments=["--IPKernelApp.capture_fd_output=False"],
-            )
-            results.append((target, time.perf_counter() - clock))
-            tqdm.write(f"  wrote {target} in {results[-1][1]:.1f} s")
+    try:
+        with tqdm(notebook_paths(), desc="chapters", unit="chapter") as chapters:  # one step per chapter
+            for notebook in chapters:
+                target = output_dir / notebook.name
+                chapters.set_postfix_str(notebook.stem)
+                tqdm.write(f"running {notebook.name} (profile {chosen.name})")
+                clock = time.perf_counter()
+                papermill.execute_notebook(
+                    notebook,
+                    target,
+                    parameters=parameters,
+                    cwd=notebook.parent,
+                    progress_bar=False,
+                    extra_arguments=["--IPKernelApp.capture_fd_output=False"],
+                )
+                if in_place:
+                    _without_papermill_metadata(target)
+                results.append((target, time.perf_counter() - clock))
+                tqdm.write(f"  wrote {target} in {results[-1][1]:.1f} s")
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     record = describe_run(chosen.name, data, started)
-    (output_dir.parent / "run.json").write_text(json.dumps(record, indent=2))
+    (output_dir / RUN_RECORD).write_text(json.dumps(record, indent=2) + "\n")
     return results
+
+
+def _without_papermill_metadata(path: Path) -> None:
+    """Take out what papermill adds to a notebook it executes: its parameters, times and cell states."""
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    notebook.metadata.pop("papermill", None)
+    for cell in notebook.cells:
+        for key in ("papermill", "execution"):
+            cell.metadata.pop(key, None)
+    nbformat.write(notebook, path)
 
 
 def describe_run(profile: str, data, started: datetime) -> dict:
@@ -157,10 +197,22 @@ def describe_run(profile: str, data, started: datetime) -> dict:
 # --- merging the chapters into one notebook -----------------------------------
 
 
+def committed_dir() -> Path:
+    """The chapters as the repository holds them: executed, with their outputs."""
+    return project_root() / "notebooks"
+
+
 def executed_notebooks(folder: Path | None = None) -> list[Path]:
-    """The executed chapters in ``report/build/notebooks/``, in order."""
-    folder = Path(folder or build_dir() / "notebooks")
-    found = notebook_paths(folder)
+    """The executed chapters, in order: those in ``folder``; by default those of the last
+    ``report`` in ``report/build/notebooks/``, else the committed ones in ``notebooks/``
+    (executed in place with :func:`run_notebooks`; what an export from a fresh clone uses)."""
+    if folder is None:
+        folder = build_dir() / "notebooks"
+        if not notebook_paths(folder):
+            print(f"no executed chapters in {folder}: exporting the committed ones in {committed_dir()}",
+                  flush=True)
+            folder = committed_dir()
+    found = notebook_paths(Path(folder))
     if not found:
         raise FileNotFoundError(
             f"no executed notebooks in {folder}; run `python -m fer_utils report` first"
@@ -439,7 +491,7 @@ def title_page(run: dict, notebooks: list[Path]) -> dict:
     return {
         "date": f"{date:%d %B %Y}",
         "profile": run.get("profile") or parameters.get("profile") or "unknown",
-        "dataset": run.get("dataset", "unknown (no run.json next to the executed notebooks)"),
+        "dataset": run.get("dataset", f"unknown (no {RUN_RECORD} next to the executed notebooks)"),
         "synthetic": run.get("synthetic", False),
         "commit": run.get("commit") or git_commit(),
     }
@@ -725,7 +777,7 @@ def export_book(
     notebooks = executed_notebooks(notebooks_dir)
     output_dir = Path(output_dir or build_dir())
     output_dir.mkdir(parents=True, exist_ok=True)
-    manifest = Path(notebooks[0]).parent.parent / "run.json"
+    manifest = Path(notebooks[0]).parent / RUN_RECORD
     run = json.loads(manifest.read_text()) if manifest.exists() else {}
     written = {"html": export_html(notebooks, run, output_dir / f"{name}.html", hide_code), "pdf": None}
     print(f"wrote {written['html']}", flush=True)

@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from fer_utils.config import prefer_onednn, storage_error
+from fer_utils.config import DEMO_PROFILE, PROFILE_ENV, prefer_onednn, storage_error
 from fer_utils.errors import StorageError
 from fer_utils.data.dataset import SPLITS, dataset_digest
 from fer_utils.data.discovery import find_data, load_dataset
@@ -57,13 +57,21 @@ def report(args) -> int:
         return report_plan(args)
     if args.json:
         raise ValueError("--json goes with --plan")
-    from fer_utils.book import export_book, run_notebooks
+    from fer_utils.book import committed_dir, export_book, run_notebooks
 
+    if args.in_place and args.export_only:
+        raise ValueError("--in-place executes the chapters; --export-only executes nothing: choose one")
     if not args.export_only:
-        results = run_notebooks(profile=args.profile, data=args.data)
+        profile = args.profile or os.environ.get(PROFILE_ENV)
+        if profile is None and find_data(args.data)[0] is None:
+            profile = DEMO_PROFILE
+            print(f"no dataset found: building the book on the generated demo set with the {DEMO_PROFILE} profile's "
+                  f"budgets (choose another with --profile); data/README.md says how to get FER-2013", flush=True)
+        results = run_notebooks(profile=profile, data=args.data, in_place=args.in_place)
         print(f"executed {len(results)} notebooks in {sum(t for _, t in results):.0f} s")
     try:
-        export_book(name=args.name, hide_code=args.hide_code)
+        export_book(name=args.name, hide_code=args.hide_code,
+                    notebooks_dir=committed_dir() if args.in_place else None)
     except RuntimeError as error:  # a failed cell, pandoc or XeLaTeX: the message says where
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -434,7 +442,11 @@ def build_parser() -> argparse.ArgumentParser:
     report_parser.add_argument("--data", help="dataset CSV or folder (default: $FER_DATA, data/)")
     report_parser.add_argument("--profile", help="smoke, default or full (default: $FER_PROFILE)")
     report_parser.add_argument("--export-only", action="store_true",
-                               help="only rebuild the book from report/build/notebooks/ (no execution)")
+                               help="only rebuild the book from report/build/notebooks/, or from the "
+                                    "committed chapters when there are none (no execution)")
+    report_parser.add_argument("--in-place", action="store_true",
+                               help="execute the committed chapters in notebooks/ themselves (what a "
+                                    "maintainer commits), then build the book from them")
     report_parser.add_argument("--hide-code", action="store_true", help="leave the code cells' input out")
     report_parser.add_argument("--name", default=BOOK_NAME, help=f"file name of the book (default {BOOK_NAME})")
     report_parser.add_argument("--plan", action="store_true",

@@ -70,9 +70,6 @@ def test_default_budgets_follow_the_measured_costs(monkeypatch):
     default = PROFILES["default"]
     for name in architectures.networks_for(default):
         settings = architectures.training_settings(name, default)
-        if name == architectures.BASELINE:
-            assert settings == {}  # chapter 5's run
-            continue
         epochs = settings["epochs"]
         assert architectures.FEWEST_EPOCHS <= epochs <= default.training_epochs
         assert settings["patience"] == architectures.patience_for(epochs)
@@ -85,23 +82,28 @@ def test_default_budgets_follow_the_measured_costs(monkeypatch):
             > architectures.training_settings(dear, default)["epochs"])
 
 
-def test_the_baseline_is_chapter_5s_run_in_every_profile(monkeypatch):
-    """Chapter 8 asks the engine for the very run chapter 5 trained: the same config, so the same key."""
-    for profile in PROFILES.values():
-        settings = architectures.training_settings("baseline_cnn", profile)
-        ours = TrainingConfig(model="baseline_cnn", **{"epochs": profile.training_epochs, **settings})
-        assert ours.to_dict() == TrainingConfig(model="baseline_cnn", epochs=profile.training_epochs).to_dict()
+def test_the_baseline_trains_at_the_budget_of_the_others():
+    """An equal budget: in default the baseline trains again for the minutes every network gets
+    (fewer epochs than chapter 5's run); in full its settings are chapter 5's, so the cache shares the run."""
+    default, full = PROFILES["default"], PROFILES["full"]
+    settings = architectures.training_settings("baseline_cnn", default)
+    assert settings["epochs"] == architectures.budget_epochs(
+        architectures.EPOCH_SECONDS["baseline_cnn"], default.comparison_minutes, default.training_epochs)
+    assert settings["epochs"] < default.training_epochs
+    ours = TrainingConfig(model="baseline_cnn", **{"epochs": full.training_epochs,
+                                                   **architectures.training_settings("baseline_cnn", full)})
+    assert ours.to_dict() == TrainingConfig(model="baseline_cnn", epochs=full.training_epochs).to_dict()
 
 
 def test_budget_table_counts_only_what_is_left_to_train():
     default = PROFILES["default"]
     budgets = architectures.budget_table(default, trained=["baseline_cnn"])
-    assert budgets.at["baseline_cnn", "rule"] == "chapter 5's run"
+    assert budgets.at["baseline_cnn", "rule"] == f"{default.comparison_minutes:g} min budget"
     assert budgets.at["baseline_cnn", "estimated minutes"] == pytest.approx(
-        default.training_epochs * architectures.EPOCH_SECONDS["baseline_cnn"] / 60)
+        budgets.at["baseline_cnn", "epochs"] * architectures.EPOCH_SECONDS["baseline_cnn"] / 60)
     assert budgets.attrs["remaining minutes"] == pytest.approx(
         budgets.attrs["total minutes"] - budgets.at["baseline_cnn", "estimated minutes"])
-    assert (budgets.drop(index="baseline_cnn")["estimated minutes"]
+    assert (budgets["estimated minutes"]
             <= max(default.comparison_minutes, architectures.FEWEST_EPOCHS * max(architectures.EPOCH_SECONDS.values()) / 60)
             ).all()
 
@@ -109,8 +111,7 @@ def test_budget_table_counts_only_what_is_left_to_train():
 def test_smoke_trains_every_network_for_one_epoch():
     smoke = PROFILES["smoke"]
     for name in architectures.networks_for(smoke):
-        if name != architectures.BASELINE:
-            assert architectures.training_settings(name, smoke) == {"epochs": 1, "patience": None}
+        assert architectures.training_settings(name, smoke) == {"epochs": 1, "patience": None}
 
 
 def test_transfer_weights_come_only_from_a_local_file(tmp_path, monkeypatch):

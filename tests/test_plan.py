@@ -61,14 +61,15 @@ def test_the_total_is_the_sum_of_the_rows_and_of_the_chapters(demo):
 
 
 def test_a_finished_run_is_cached_and_counts_toward_nothing_left(demo, tmp_path, monkeypatch):
-    from fer_utils.engine.training import TrainingConfig
+    from fer_utils.engine.training import TrainingConfig, run_directory
     from fer_utils.engine.artifacts import artifact_path
-    from fer_utils.studies import architectures, recipes, tuning
+    from fer_utils.studies import recipes, tuning
 
     monkeypatch.setenv("FER_ARTIFACTS_DIR", str(tmp_path / "artifacts"))  # the fake runs stay in this test
     sample = demo.sample_per_split(SMOKE.images_per_split)
     before = planning.report_plan(SMOKE, demo)
-    finish_run(architectures.run_directory("baseline_cnn", sample, SMOKE), [42.0, 18.0])
+    finish_run(run_directory(TrainingConfig(model="baseline_cnn", epochs=SMOKE.training_epochs), sample, SMOKE.name),
+               [42.0, 18.0])  # chapter 4's baseline
     # chapter 10's recipe under float32, the precision "auto" resolves to on a CPU without bfloat16
     recipe = recipes.get_recipe(planning.CHAPTER_10_RECIPE)
     settings = {**recipe.training_settings(SMOKE), "precision": "float32"}
@@ -86,7 +87,7 @@ def test_a_finished_run_is_cached_and_counts_toward_nothing_left(demo, tmp_path,
     baseline, recipe_run = row(after, 4, "baseline CNN"), row(after, 10, f"recipe {recipe.name}")
     assert (baseline.cached, baseline.remaining_minutes, baseline.measured_seconds) == ("yes", 0.0, 60.0)
     assert (recipe_run.cached, recipe_run.measured_seconds) == ("yes", 60.0)
-    assert row(after, 8, "baseline_cnn").cached == "ch. 4"
+    assert row(after, 8, "baseline_cnn").cached == "no"  # chapter 8's own run, at the budget of the others
     searched = row(after, 6, "search grid")
     assert searched.cached == f"1 of {budget.trials}" and searched.measured_seconds is None  # its run is not there
     assert searched.remaining_minutes == pytest.approx(searched.minutes * (budget.trials - 1) / budget.trials)
@@ -180,3 +181,19 @@ def test_report_plan_prints_the_total_and_trains_nothing(no_real_data, tmp_path,
 
     assert cli.main(["report", "--json"]) == 2
     assert "--json goes with --plan" in capsys.readouterr().err
+
+
+def test_is_finished_names_the_run_train_would_load(demo, tmp_path, monkeypatch):
+    """What chapters 4 and 5 print before their long cell: the chapter's own run, not chapter 8's."""
+    from fer_utils.engine.training import TrainingConfig, is_finished, run_directory
+    from fer_utils.studies import architectures
+
+    monkeypatch.setenv("FER_ARTIFACTS_DIR", str(tmp_path / "artifacts"))
+    default = PROFILES["default"]
+    assert not is_finished("baseline_cnn", demo, profile=default)
+    finish_run(run_directory(TrainingConfig(model="baseline_cnn", epochs=default.training_epochs), demo, "default"),
+               [1.0])
+    assert is_finished("baseline_cnn", demo, profile=default)
+    assert not architectures.is_trained("baseline_cnn", demo, default)  # chapter 8's baseline: fewer epochs
+    with pytest.raises(ValueError, match="auto"):
+        is_finished("compact_resnet", demo, profile=default, precision="auto")

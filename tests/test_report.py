@@ -10,6 +10,7 @@ checked: tests/notebook_checks.py.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -495,3 +496,42 @@ def test_run_notebooks_runs_each_selected_chapter_once_and_a_failing_chapter_doe
     kind, message = outcome(run, slow, 1)
     assert kind == "Failed" and "Timeout of 2 s exceeded" in message, message
     assert run.failure is None
+
+
+@pytest.mark.slow
+def test_in_place_executes_the_committed_chapters_as_written_and_the_export_falls_back_to_them(
+        no_real_data, monkeypatch):
+    """``report --in-place``: profile through the environment, no injected cell, no papermill
+    bookkeeping, run.json beside the chapters; an export without report/build/ finds them."""
+    monkeypatch.delenv("FER_PROFILE", raising=False)
+    chapter = code_notebook(no_real_data / "notebooks" / "01_env.ipynb",
+                            "import os\nprint(os.environ['FER_PROFILE'])", executed=False)
+    results = book.run_notebooks(profile="smoke", in_place=True)
+    assert [path for path, _ in results] == [chapter]
+    executed = nbformat.read(chapter, as_version=4)
+    assert [cell.source for cell in executed.cells] == ["profile = None", "import os\nprint(os.environ['FER_PROFILE'])"]
+    assert checks.compare_outputs(executed.cells[1].outputs, [stdout("smoke\n")]) == ""
+    assert "papermill" not in executed.metadata
+    assert not any({"papermill", "execution"} & set(cell.metadata) for cell in executed.cells)
+    record = json.loads((chapter.parent / book.RUN_RECORD).read_text())
+    assert record["profile"] == "smoke" and record["synthetic"] is True
+    assert "FER_PROFILE" not in os.environ  # the caller's environment is as it was
+    assert book.executed_notebooks() == [chapter]  # no report/build/notebooks/: the committed chapters
+
+
+def test_the_report_of_a_fresh_clone_without_data_builds_the_demo_book_at_smoke_budgets(
+        no_real_data, monkeypatch, capsys):
+    """README's first command with no dataset: the smoke profile unless one is chosen; a chosen one wins."""
+    from fer_utils import cli
+
+    calls = []
+    monkeypatch.setattr(book, "run_notebooks", lambda **kwargs: calls.append(kwargs) or [])
+    monkeypatch.setattr(book, "export_book", lambda **kwargs: {})
+    monkeypatch.delenv("FER_PROFILE", raising=False)
+    assert cli.main(["report"]) == 0
+    assert calls[-1]["profile"] == "smoke" and "generated demo set" in capsys.readouterr().out
+    monkeypatch.setenv("FER_PROFILE", "default")
+    assert cli.main(["report"]) == 0
+    assert calls[-1]["profile"] == "default"
+    assert cli.main(["report", "--in-place", "--export-only"]) == 2
+    assert "choose one" in capsys.readouterr().err

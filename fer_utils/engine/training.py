@@ -229,11 +229,11 @@ def train(
         settings.setdefault("epochs", profile.training_epochs)
     if verbose is None:
         verbose = 1 if sys.stdout.isatty() else 2
-    if settings.get("precision") == AUTO and cluster_workers() > 1:
-        raise ValueError("precision 'auto' measures this machine's speed, so the workers of $TF_CONFIG's cluster "
-                         "could choose differently (and the measurement would run TensorFlow before their "
-                         "strategy exists): give 'float32' or 'mixed_bfloat16'")
     if settings.get("precision") == AUTO:
+        if cluster_workers() > 1:
+            raise ValueError("precision 'auto' measures this machine's speed, so the workers of $TF_CONFIG's "
+                             "cluster could choose differently (and the measurement would run TensorFlow before "
+                             "their strategy exists): give 'float32' or 'mixed_bfloat16'")
         settings["precision"], measured = faster_precision(model, settings.get("model_options"),
                                                            settings.get("batch_size", TrainingConfig.batch_size))
         if verbose:
@@ -261,6 +261,19 @@ def train(
             if not (directory / "state.json").exists():  # nothing committed: a failed start leaves no folder
                 remove_run_folder(directory)
             raise
+
+
+def is_finished(model: str, dataset: FaceDataset, *, profile: Profile | None = None, **settings) -> bool:
+    """Whether :func:`train` with the same arguments would load a finished run instead of
+    training: what a chapter tells its reader before a long cell. Trains and times nothing,
+    so ``precision`` must be a precision, not ``"auto"``."""
+    if settings.get("precision") == AUTO:
+        raise ValueError("precision 'auto' is chosen by timing this machine: give the precision the run used")
+    if profile is not None:
+        settings.setdefault("epochs", profile.training_epochs)
+    directory = run_directory(TrainingConfig(model=model, **settings), dataset, profile.name if profile else None)
+    state = read_json(directory / "state.json", f"delete {directory} to train {model} again")
+    return bool(state.get("finished"))
 
 
 def run_directory(config: TrainingConfig, dataset: FaceDataset, profile: str | None) -> Path:

@@ -11,14 +11,15 @@ costs on the project's 2-core CPU (:data:`EPOCH_SECONDS`):
 * ``smoke``: each of :data:`CHAPTER_NETWORKS` and two LC2FER configurations is built and trained
   for one epoch, a few steps on the profile's few hundred faces, so CI
   exercises every code path quickly;
-* ``default``: each network gets the epochs that fit :data:`BUDGET_MINUTES`
-  (at most the profile's 20, at least one), with early stopping; the budgets are
-  numbers of epochs, not a clock, so a run is deterministic and its cache key
-  (which holds the epochs) the same on every machine;
+* ``default``: each network gets the whole epochs that fit the profile's
+  ``comparison_minutes`` (at most its ``training_epochs``, at least one), with early
+  stopping; the budgets are numbers of epochs, not a clock, so a run is
+  deterministic and its cache key (which holds the epochs) the same on every machine;
 * ``full``: the profile's 100 epochs for every network, for a GPU.
 
-Seed 000's baseline is not trained again: it is chapter 5's run (the same call,
-so the engine's cache returns it). The LC2FER ablation trains a subset of the
+Seed 000's baseline follows the same rule as every other network, so in ``default``
+it trains again here for fewer epochs than chapter 5 gave it; in ``full`` its
+settings are chapter 5's and the engine's cache returns that run. The LC2FER ablation trains a subset of the
 eight configurations in ``smoke`` and ``default`` (the profile's ``comparison_lc2fer``)
 and all eight in ``full``; its parameter counts are given for all eight.
 
@@ -71,10 +72,6 @@ costs almost four times C1's, C5, the paper's best. That keeps one change at a
 time between neighbours: C1 -> C2 merges stages, C5 -> C6 drops blocks, C6 ->
 C8 narrows the channels. The smoke profile trains only C6 and C8 (the quickest
 to build and train), to keep CI fast; the ablation table still builds all eight."""
-
-BASELINE = "baseline_cnn"
-"""Chapter 5's network: chapter 8 reuses chapter 5's run instead of training it again."""
-
 
 @dataclass(frozen=True)
 class SeedResult:
@@ -197,10 +194,10 @@ def transfer_weights() -> Path | None:
 def training_settings(name: str, profile: Profile) -> dict:
     """The engine settings (``train``'s keyword arguments) of network ``name`` in ``profile``.
 
-    The baseline gets none: it is chapter 5's run. ``smoke``: one epoch, no
-    early stopping. ``default``: :func:`budget_epochs` of :data:`EPOCH_SECONDS`
-    and :data:`BUDGET_MINUTES`, :func:`patience_for` those epochs. ``full``:
-    the profile's epochs and the engine's patience. The transfer network gets
+    ``smoke``: one epoch, no early stopping. ``default``: :func:`budget_epochs` of
+    :data:`EPOCH_SECONDS` and the profile's ``comparison_minutes``, :func:`patience_for`
+    those epochs. ``full``: none (the profile's epochs and the engine's patience, so
+    the baseline is chapter 5's run). The transfer network gets
     its weights file when :func:`transfer_weights` finds one (the whole network
     is then fine-tuned with :data:`TRANSFER_LEARNING_RATE`); without one it
     trains from scratch.
@@ -208,12 +205,11 @@ def training_settings(name: str, profile: Profile) -> dict:
     if name not in EPOCH_SECONDS:
         raise ValueError(f"{name!r} is not a network of chapter 8; choose one of {', '.join(EPOCH_SECONDS)}")
     settings: dict = {}
-    if name != BASELINE:
-        if profile.comparison_minutes is not None:
-            epochs = budget_epochs(EPOCH_SECONDS[name], profile.comparison_minutes, profile.training_epochs)
-            settings = {"epochs": epochs, "patience": patience_for(epochs)}
-        elif profile.comparison_epochs is not None:
-            settings = {"epochs": profile.comparison_epochs, "patience": None}
+    if profile.comparison_minutes is not None:
+        epochs = budget_epochs(EPOCH_SECONDS[name], profile.comparison_minutes, profile.training_epochs)
+        settings = {"epochs": epochs, "patience": patience_for(epochs)}
+    elif profile.comparison_epochs is not None:
+        settings = {"epochs": profile.comparison_epochs, "patience": None}
     weights = transfer_weights() if name == "resnet_transfer" else None
     if weights is not None:
         settings.update(model_options={"weights_path": str(weights), "frozen": False},
@@ -224,18 +220,17 @@ def training_settings(name: str, profile: Profile) -> dict:
 def run_directory(name: str, dataset: FaceDataset, profile: Profile) -> Path:
     """The engine's folder for network ``name``'s chapter-8 run on ``dataset`` (what
     :func:`train_network` trains into or loads from), found without training."""
-    from fer_utils.engine.training import TrainingConfig
+    from fer_utils.engine.training import TrainingConfig, run_directory as engine_run_directory
 
     settings = {"epochs": profile.training_epochs, **training_settings(name, profile)}
-    config = TrainingConfig(model=name, **settings)
-    return artifact_path(f"run-{name}", dataset, suffix="", profile=profile.name, config=config.to_dict())
+    return engine_run_directory(TrainingConfig(model=name, **settings), dataset, profile.name)
 
 
 def is_trained(name: str, dataset: FaceDataset, profile: Profile) -> bool:
     """Whether the engine has finished network ``name``'s chapter-8 run on ``dataset``."""
-    folder = run_directory(name, dataset, profile)
-    state = read_json(folder / "state.json", f"delete {folder} to train {name} again")
-    return bool(state.get("finished"))
+    from fer_utils.engine.training import is_finished
+
+    return is_finished(name, dataset, profile=profile, **training_settings(name, profile))
 
 
 def budget_table(profile: Profile, networks=None, trained=()) -> pd.DataFrame:
@@ -248,9 +243,7 @@ def budget_table(profile: Profile, networks=None, trained=()) -> pd.DataFrame:
     for name in networks or networks_for(profile):
         settings = {"epochs": profile.training_epochs, "patience": 8, **training_settings(name, profile)}
         epochs = settings["epochs"]
-        if name == BASELINE:
-            rule = "chapter 5's run"
-        elif profile.comparison_minutes is not None:
+        if profile.comparison_minutes is not None:
             minutes = profile.comparison_minutes
             fit = math.floor(minutes * 60 / EPOCH_SECONDS[name])
             rule = (f"{minutes:g} min budget" if FEWEST_EPOCHS <= fit <= profile.training_epochs

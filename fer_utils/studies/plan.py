@@ -34,7 +34,7 @@ from pathlib import Path
 import pandas as pd
 
 from fer_utils.config import Profile, project_root
-from fer_utils.data.dataset import FaceDataset, stratified_sample
+from fer_utils.data.dataset import FaceDataset
 from fer_utils.data.synthetic import FER_SPLIT_SIZES
 
 MACHINE = "a 2-core laptop CPU without bfloat16 arithmetic (the project's AMD EPYC), float32, oneDNN on"
@@ -385,13 +385,12 @@ class _Planner:
         self.baseline(4)
 
     def chapter_5(self) -> None:
-        """The plain ``model.fit`` of section 5.2 (never cached), then the engine's baseline."""
-        budget = self.profile.tuning
-        data = stratified_sample(self.sample, {"train": budget.train_images, "validation": budget.validation_images},
-                                 seed=0)
-        faces = _training_faces(data) // 64 * 64  # the chapter keeps whole batches of 64
-        self.runs.append(PlannedRun(5, "plain model.fit", "baseline_cnn", budget.epochs, faces,
-                                    minutes=estimated_minutes("baseline_cnn", budget.epochs, faces),
+        """The plain ``model.fit`` of section 5.2 (every training face, a tuning trial's epochs;
+        never cached), then the engine's baseline."""
+        epochs = self.profile.tuning.epochs
+        faces = _training_faces(self.sample) // 64 * 64  # the chapter keeps whole batches of 64
+        self.runs.append(PlannedRun(5, "plain model.fit", "baseline_cnn", epochs, faces,
+                                    minutes=estimated_minutes("baseline_cnn", epochs, faces),
                                     note="plain model.fit is not cached: it trains on every execution"))
         self.baseline(5)
 
@@ -486,7 +485,7 @@ class _Planner:
         self.baseline(7)
 
     def chapter_8(self) -> None:
-        """Each network of the comparison with its budget (the baseline is chapter 4's run)."""
+        """Each network of the comparison with its budget (the baseline too: an equal budget)."""
         from fer_utils.studies import architectures
 
         for name in architectures.networks_for(self.profile):
