@@ -92,7 +92,7 @@ def build_dir() -> Path:
 
 def notebook_paths(folder: Path | None = None) -> list[Path]:
     """The chapters, in the order their numbered names give."""
-    folder = folder or project_root() / "notebooks"
+    folder = folder or committed_dir()
     return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
 
 
