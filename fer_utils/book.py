@@ -46,7 +46,7 @@ from pathlib import Path
 
 from fer_utils.config import prefer_onednn
 from fer_utils.config import project_root
-from fer_utils.config import DATA_ENV, PROFILE_ENV, active_profile
+from fer_utils.config import DATA_ENV, FIGURES_ENV, PROFILE_ENV, active_profile
 from fer_utils.machine import environment, git_commit
 
 BOOK_NAME = "fer-report"
@@ -108,13 +108,16 @@ def run_notebooks(
     The kernels run with oneDNN on (:func:`fer_utils.prefer_onednn`) and without
     capturing low-level output, so TensorFlow's C++ start-up notices go to this
     terminal instead of into the chapters. A progress bar (tqdm) counts the chapters.
-    The run is recorded in ``run.json`` beside the executed chapters.
+    The run is recorded in ``run.json`` beside the executed chapters, and the chapters'
+    saved figures go to ``figures/`` beside their folder (``report/build/figures/``), so
+    that a build, of the demo set say, leaves the repository's figures as they are.
 
     With ``in_place`` the chapters in ``notebooks/`` themselves are executed: what the
     repository commits. The profile and data then reach the kernels through
     ``$FER_PROFILE`` and ``$FER_DATA`` instead of an injected cell (a cell naming one
     machine's data folder would stop every other reader), and papermill's timings are
-    taken out of the notebooks again, so that they stay as they were written.
+    taken out of the notebooks again, so that they stay as they were written; the
+    figures go where ``$FER_FIGURES_DIR`` says, by default the committed ``figures/``.
     """
     import papermill  # imported here: the rest of the package does not need Jupyter
     from tqdm.auto import tqdm
@@ -126,12 +129,14 @@ def run_notebooks(
     output_dir.mkdir(parents=True, exist_ok=True)
     data = str(Path(data).resolve()) if data else None
     parameters = {"profile": chosen.name, "data": data}
-    saved = {name: os.environ.get(name) for name in (PROFILE_ENV, DATA_ENV)}
+    saved = {name: os.environ.get(name) for name in (PROFILE_ENV, DATA_ENV, FIGURES_ENV)}
     if in_place:
         os.environ[PROFILE_ENV] = chosen.name
         if data:
             os.environ[DATA_ENV] = data
         parameters = None
+    else:
+        os.environ[FIGURES_ENV] = str(output_dir.parent / "figures")
     started = datetime.now().astimezone()
     results = []
     try:

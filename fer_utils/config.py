@@ -64,6 +64,12 @@ class TuningBudget:
     """The batch sizes simulated annealing draws from."""
     repeats: int = 3
     """Seeds the best configuration is trained again with, to show the noise."""
+    warm_start: bool = False
+    """Every trial starts from the convolutions of chapter 5's trained baseline with a
+    fresh dense head, so that a trial of a few hundred steps shows what its
+    configuration does instead of the first steps of training from scratch.
+    Seed 003's random architectures have no trained trunk to start from, so a
+    warm-started chapter leaves their search out."""
 
     def trials_for(self, strategy: str) -> int:
         """Trials of a search with this strategy (annealing has its own count)."""
@@ -122,7 +128,7 @@ PROFILES = {
         training_epochs=2,
         tuning=TuningBudget(
             trials=2, annealing_trials=2, epochs=1, annealing_epochs=(1, 2, 1), train_images=128,
-            validation_images=64, batch_size=32, batch_sizes=(16, 32), repeats=2,
+            validation_images=64, batch_size=32, batch_sizes=(16, 32), repeats=2, warm_start=True,
         ),
         comparison_lc2fer=("lc2fer_c6", "lc2fer_c8"),
         comparison_minutes=None,
@@ -144,7 +150,7 @@ PROFILES = {
         training_epochs=5,  # the baseline (ch. 4-5) and the tuned network (ch. 6)
         tuning=TuningBudget(
             trials=4, annealing_trials=4, epochs=2, annealing_epochs=(1, 3, 1), train_images=2000,
-            validation_images=1000, batch_size=16, batch_sizes=(16, 32, 64), repeats=2,
+            validation_images=1000, batch_size=16, batch_sizes=(16, 32, 64), repeats=2, warm_start=True,
         ),
         comparison_networks=("feed_forward", "baseline_cnn", "mini_xception", "random_residual"),
         comparison_lc2fer=("lc2fer_c8",),

@@ -45,6 +45,8 @@ SLOW = frozenset({
     "test_training.py::test_seeded_runs_give_the_same_history",  # 6 s
     "test_training.py::test_two_logical_cpus_train_under_mirrored_strategy",  # 24 s
     "test_tuning.py::test_every_strategy_trains_each_trial_through_the_engine",  # a search per strategy
+    "test_warm_start.py::test_a_warm_started_run_starts_from_the_file_and_is_named_by_its_content",  # 7 s
+    "test_warm_start.py::test_warm_trials_start_from_the_baseline_and_the_chosen_network_from_scratch",  # 22 s
 })
 
 

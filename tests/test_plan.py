@@ -68,8 +68,10 @@ def test_a_finished_run_is_cached_and_counts_toward_nothing_left(demo, tmp_path,
     monkeypatch.setenv("FER_ARTIFACTS_DIR", str(tmp_path / "artifacts"))  # the fake runs stay in this test
     sample = demo.sample_per_split(SMOKE.images_per_split)
     before = planning.report_plan(SMOKE, demo)
-    finish_run(run_directory(TrainingConfig(model="baseline_cnn", epochs=SMOKE.training_epochs), sample, SMOKE.name),
-               [42.0, 18.0])  # chapter 4's baseline
+    baseline_folder = run_directory(TrainingConfig(model="baseline_cnn", epochs=SMOKE.training_epochs), sample,
+                                    SMOKE.name)
+    finish_run(baseline_folder, [42.0, 18.0])  # chapter 4's baseline
+    (baseline_folder / "model.keras").write_bytes(b"the trained baseline")  # what warm-started trials start from
     # chapter 10's recipe under float32, the precision "auto" resolves to on a CPU without bfloat16
     recipe = recipes.get_recipe(planning.CHAPTER_10_RECIPE)
     settings = {**recipe.training_settings(SMOKE), "precision": "float32"}
@@ -78,7 +80,8 @@ def test_a_finished_run_is_cached_and_counts_toward_nothing_left(demo, tmp_path,
     # one ended trial of the grid search (keras-tuner's trial file)
     budget = SMOKE.tuning
     grid = tuning.chapter_searches(budget)["grid"]
-    trial = Path(tuning.tuning_directory(sample, SMOKE)) / tuning.project_name(grid, budget, 0) / "trial_0"
+    start = str(baseline_folder / "model.keras")
+    trial = Path(tuning.tuning_directory(sample, SMOKE)) / tuning.project_name(grid, budget, 0, start) / "trial_0"
     trial.mkdir(parents=True)
     (trial / "trial.json").write_text(json.dumps({"status": "COMPLETED", "hyperparameters": {
         "values": {"learning_rate": 1e-4, "dense_units": 128}}}))
@@ -97,7 +100,7 @@ def test_a_finished_run_is_cached_and_counts_toward_nothing_left(demo, tmp_path,
     assert after.chapters().at[4, "measured min"] == pytest.approx(1.0)
 
 
-@pytest.mark.slow  # trains the six searches' tiny trials, the tuned network and a repeat
+@pytest.mark.slow  # trains the baseline, the five warm-started searches' tiny trials, the tuned network, a repeat
 def test_finished_searches_name_the_tuned_network_and_its_repeats(demo, tmp_path, monkeypatch):
     from dataclasses import replace
 
@@ -113,9 +116,12 @@ def test_finished_searches_name_the_tuned_network_and_its_repeats(demo, tmp_path
     assert all(r.cached == "yes" for r in plan.runs if r.chapter == 6 and r.run.startswith("search "))
     tuned, repeats = row(plan, 6, "tuned network"), row(plan, 6, "noise repeats")
     assert (tuned.cached, tuned.network, repeats.cached) == ("yes", chosen["model"], "no")
+    assert row(plan, 6, planning.SCRATCH_TRIAL).cached == "no"
     assert row(plan, 7, "tuned network").trained_in == 6
     tuning.repeat_best(tuners[chosen["search"]], sample)
-    assert row(planning.report_plan(tiny, demo), 6, "noise repeats").cached == "yes"
+    tuning.trial_from_scratch(chosen, sample, tiny)
+    replanned = planning.report_plan(tiny, demo)
+    assert row(replanned, 6, "noise repeats").cached == row(replanned, 6, planning.SCRATCH_TRIAL).cached == "yes"
 
 
 def test_the_default_profile_plans_at_most_four_hours_and_45_minutes_a_chapter():

@@ -504,19 +504,26 @@ def test_in_place_executes_the_committed_chapters_as_written_and_the_export_fall
     """``report --in-place``: profile through the environment, no injected cell, no papermill
     bookkeeping, run.json beside the chapters; an export without report/build/ finds them."""
     monkeypatch.delenv("FER_PROFILE", raising=False)
-    chapter = code_notebook(no_real_data / "notebooks" / "01_env.ipynb",
-                            "import os\nprint(os.environ['FER_PROFILE'])", executed=False)
+    source = "import os\nprint(os.environ.get('FER_PROFILE'), os.environ['FER_FIGURES_DIR'])"
+    chapter = code_notebook(no_real_data / "notebooks" / "01_env.ipynb", source, executed=False)
+    figures = os.environ["FER_FIGURES_DIR"]
     results = book.run_notebooks(profile="smoke", in_place=True)
     assert [path for path, _ in results] == [chapter]
     executed = nbformat.read(chapter, as_version=4)
-    assert [cell.source for cell in executed.cells] == ["profile = None", "import os\nprint(os.environ['FER_PROFILE'])"]
-    assert checks.compare_outputs(executed.cells[1].outputs, [stdout("smoke\n")]) == ""
+    assert [cell.source for cell in executed.cells] == ["profile = None", source]
+    assert checks.compare_outputs(executed.cells[1].outputs, [stdout(f"smoke {figures}\n")]) == ""
     assert "papermill" not in executed.metadata
     assert not any({"papermill", "execution"} & set(cell.metadata) for cell in executed.cells)
     record = json.loads((chapter.parent / book.RUN_RECORD).read_text())
     assert record["profile"] == "smoke" and record["synthetic"] is True
     assert "FER_PROFILE" not in os.environ  # the caller's environment is as it was
     assert book.executed_notebooks() == [chapter]  # no report/build/notebooks/: the committed chapters
+
+    build = no_real_data / "report" / "build"
+    book.run_notebooks(profile="smoke", output_dir=build / "notebooks")
+    built = nbformat.read(build / "notebooks" / chapter.name, as_version=4)
+    assert built.cells[-1].outputs[0]["text"] == f"None {build / 'figures'}\n"  # a build keeps its figures apart
+    assert os.environ["FER_FIGURES_DIR"] == figures
 
 
 def test_the_report_of_a_fresh_clone_without_data_builds_the_demo_book_at_smoke_budgets(

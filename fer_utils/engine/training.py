@@ -76,6 +76,7 @@ from fer_utils.engine.evaluation import predict_labels, predict_probabilities
 from fer_utils.engine.speed import AUTO, PRECISIONS, faster_precision
 from fer_utils.augment.imbalance import class_weights, focal_loss
 from fer_utils.nets.registry import MODELS, build_model
+from fer_utils.nets.transfer import copy_trunk
 from fer_utils.augment.pipeline import evaluation_pipeline, teacher_probabilities, training_pipeline
 from fer_utils.config import Profile
 from fer_utils.errors import SavedFileError
@@ -138,10 +139,17 @@ class TrainingConfig:
     """The teacher's share of each target (0: no teacher)."""
     temperature: float = 1.0
     """Softens the teacher's probabilities (:func:`fer_utils.augment.pipeline.teacher_probabilities`)."""
+    initial_weights: str | None = None
+    """Warm start: the ``.keras`` file of a trained network of the same trunk whose
+    convolutional layers this run starts from; its dense head starts from fresh
+    random weights (:func:`fer_utils.nets.transfer.copy_trunk`). Chapter 6's short
+    trials start from chapter 5's baseline this way, so that a few hundred steps
+    tell configurations apart."""
 
     ADDED = {
         "optimizer": "adam", "weight_decay": 0.0, "schedule": "constant", "warmup_epochs": 0.0,
         "label_smoothing": 0.0, "mixup": 0.0, "teacher": None, "distillation": 0.0, "temperature": 1.0,
+        "initial_weights": None,
     }
     """Fields added after runs were first cached, with the values that leave them
     out of :meth:`to_dict`: a run's key (its folder's name) is made from that
@@ -225,8 +233,6 @@ def train(
     profile's ``training_epochs``. ``verbose`` is Keras' (1: a progress bar,
     2: a line per epoch); by default a bar in a terminal and lines elsewhere.
     """
-    if profile is not None:
-        settings.setdefault("epochs", profile.training_epochs)
     if verbose is None:
         verbose = 1 if sys.stdout.isatty() else 2
     if settings.get("precision") == AUTO:
@@ -239,7 +245,7 @@ def train(
         if verbose:
             speeds = ", ".join(f"{name} {rate:.0f}" for name, rate in measured["images_per_second"].items())
             print(f"precision auto: {settings['precision']} (images/s training {model} on {measured['cpu']}: {speeds})")
-    config = TrainingConfig(model=model, **settings)
+    config = training_config(model, profile, **settings)
     profile_name = profile.name if profile else None
     directory = run_directory(config, dataset, profile_name)
     if not _writes_run_folder():
@@ -269,20 +275,27 @@ def is_finished(model: str, dataset: FaceDataset, *, profile: Profile | None = N
     so ``precision`` must be a precision, not ``"auto"``."""
     if settings.get("precision") == AUTO:
         raise ValueError("precision 'auto' is chosen by timing this machine: give the precision the run used")
-    if profile is not None:
-        settings.setdefault("epochs", profile.training_epochs)
-    directory = run_directory(TrainingConfig(model=model, **settings), dataset, profile.name if profile else None)
+    directory = run_directory(training_config(model, profile, **settings), dataset, profile.name if profile else None)
     state = read_json(directory / "state.json", f"delete {directory} to train {model} again")
     return bool(state.get("finished"))
 
 
+def training_config(model: str, profile: Profile | None = None, **settings) -> TrainingConfig:
+    """The settings :func:`train` trains ``model`` with in ``profile``: ``epochs``
+    defaults to the profile's ``training_epochs``."""
+    if profile is not None:
+        settings.setdefault("epochs", profile.training_epochs)
+    return TrainingConfig(model=model, **settings)
+
+
 def run_directory(config: TrainingConfig, dataset: FaceDataset, profile: str | None) -> Path:
     """The folder of the run of ``config`` on ``dataset`` in ``profile``: named by the
-    data, the profile and every setting, a teacher by its file's content (the same
-    teacher anywhere on disk is the same run)."""
+    data, the profile and every setting, a teacher and initial weights by their file's
+    content (the same file anywhere on disk is the same run)."""
     key = config.to_dict()
-    if config.teacher:
-        key["teacher"] = file_digest(config.teacher)
+    for name in ("teacher", "initial_weights"):
+        if key.get(name):
+            key[name] = file_digest(key[name])
     return artifact_path(f"run-{config.model}", dataset, suffix="", profile=profile, config=key)
 
 
@@ -451,6 +464,9 @@ def _fit(
         else:
             keras.utils.set_random_seed(config.seed)
             model = compiled_model(config, steps_per_epoch=steps_per_epoch)
+            if config.initial_weights:
+                copy_trunk(load_model_file(config.initial_weights, "name a model.keras that training wrote",
+                                           compile=False), model, config.initial_weights)
     early_stopping = (
         _ResumableEarlyStopping(config.patience, state["early_stopping"]) if config.patience is not None else None
     )

@@ -79,6 +79,7 @@ def check_build_model(answer) -> Verdict:
 
 def _spaces(budget: TuningBudget) -> dict[str, dict]:
     spaces = {name: search.space for name, search in tuning.chapter_searches(budget).items()}
+    spaces.setdefault(tuning.ARCHITECTURE_SEARCH, {tuning.ARCHITECTURE: tuning.ARCHITECTURE_SEEDS})
     spaces["one value"] = {"learning_rate": (1e-3,)}
     spaces["three dimensions"] = {"a": (1, 2), "b": (1, 2, 3), "c": ("x", "y", "z", "w", "v")}
     return spaces

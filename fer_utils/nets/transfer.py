@@ -1,4 +1,8 @@
-"""Transfer learning (seed 004): a network trained on ImageNet, given a new head.
+"""Transfer learning: a trained network's features, given a new head.
+
+:func:`copy_trunk` starts a network from the convolutional trunk of one trained
+on FER-2013 itself (chapter 6's warm-started trials); the rest of this module is
+seed 004's transfer from ImageNet.
 
 Seed 004 fine-tuned torchvision's ResNet-18. Keras ships no ResNet-18; its
 smallest ResNets are ResNet50 and ResNet50V2 (23.6 million parameters without
@@ -89,6 +93,44 @@ def resnet_transfer(
     x = base(x, training=False) if frozen else base(x)
     x = keras.layers.Dropout(dropout, name="head_dropout")(x)
     return keras.Model(inputs, emotions(x), name=name)
+
+
+TRUNK_ENDS = (keras.layers.Flatten, keras.layers.GlobalAveragePooling2D, keras.layers.GlobalMaxPooling2D)
+"""The layers that end a trunk: where the feature maps become one vector for the head."""
+
+
+def trunk_layers(model: keras.Model) -> list[keras.layers.Layer]:
+    """The layers with weights before ``model``'s first Flatten or global pooling
+    layer: its feature extractor, in order."""
+    layers = []
+    for layer in model.layers:
+        if isinstance(layer, TRUNK_ENDS):
+            return layers
+        if layer.weights:
+            layers.append(layer)
+    raise ValueError(f"{model.name} has no Flatten or global pooling layer, so no trunk to tell from its head")
+
+
+def copy_trunk(source: keras.Model, target: keras.Model, source_name: str | None = None) -> int:
+    """Give ``target``'s trunk (:func:`trunk_layers`) the weights of ``source``'s, layer
+    by layer, batch normalisation's moving statistics included; the head keeps the
+    fresh weights it was built with, so a different dense layer starts as it would
+    from scratch. ``source_name`` (a file) names the source in errors. Returns the
+    number of layers copied; raises ``ValueError`` naming the first layer that
+    differs if the two trunks are not the same network."""
+    name = source_name or source.name
+    theirs, ours = trunk_layers(source), trunk_layers(target)
+    if len(theirs) != len(ours):
+        raise ValueError(f"{name}: its trunk has {len(theirs)} layers with weights and {target.name}'s has "
+                         f"{len(ours)}: a warm start needs the same convolutional layers")
+    for their, our in zip(theirs, ours):
+        shapes = [tuple(weight.shape) for weight in their.weights]
+        wanted = [tuple(weight.shape) for weight in our.weights]
+        if type(their) is not type(our) or shapes != wanted:
+            raise ValueError(f"{name}: layer {their.name} ({type(their).__name__}, weights {shapes}) does not match "
+                             f"{target.name}'s {our.name} ({type(our).__name__}, weights {wanted})")
+        our.set_weights(their.get_weights())
+    return len(ours)
 
 
 def unfreeze_backbone(model: keras.Model, layers: int | None = None) -> int:

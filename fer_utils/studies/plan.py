@@ -50,6 +50,10 @@ CHAPTER_10_RECIPE = "cpu_2h"
 """The recipe chapter 10 trains and ablates."""
 
 
+SCRATCH_TRIAL = "chosen trial from scratch"
+"""Chapter 6's control: the chosen warm-started trial trained again from random weights."""
+
+
 def epoch_seconds(network: str) -> float:
     """Seconds one engine epoch of ``network`` on all of FER-2013 (and its validation
     faces) takes on :data:`MACHINE`: chapter 8's measured table
@@ -324,12 +328,11 @@ class _Planner:
         """The engine's folder for ``train(network, data, profile=..., **settings)``; with
         ``precision="auto"`` one per precision it may choose (the choice is this machine's)."""
         from fer_utils.engine.speed import AUTO, PRECISIONS
-        from fer_utils.engine.training import TrainingConfig, run_directory
+        from fer_utils.engine.training import run_directory, training_config
 
-        settings = {"epochs": self.profile.training_epochs, **settings}
         choices = [{**settings, "precision": p} for p in PRECISIONS] if settings.get("precision") == AUTO \
             else [settings]
-        return tuple(run_directory(TrainingConfig(model=network, **choice), data, self.profile.name)
+        return tuple(run_directory(training_config(network, self.profile, **choice), data, self.profile.name)
                      for choice in choices)
 
     def logged_seconds(self, folders) -> float | None:
@@ -404,11 +407,13 @@ class _Planner:
         data = tuning.tuning_data(self.sample, budget, seed=0)
         faces = _training_faces(data)
         directory = Path(tuning.tuning_directory(self.sample, profile))
+        start = self.warm_start(tuning, budget)
         complete = True
         for name, search in searches.items():
             trials = budget.trials_for(search.strategy)
             epochs = budget.annealing_epochs[1] if search.strategy == "annealing" else budget.epochs
-            ended, seconds = self.trials(directory / tuning.project_name(search, budget, 0), search, budget, data)
+            ended, seconds = (0, None) if budget.warm_start and start is None else self.trials(
+                directory / tuning.project_name(search, budget, 0, start), search, budget, data, start)
             complete &= ended >= trials
             self.runs.append(PlannedRun(
                 6, f"search {name}", search.model, epochs, faces, count=trials,
@@ -418,7 +423,7 @@ class _Planner:
             ))
         self.search_row = (", ".join(sorted({s.model for s in searches.values()})), budget.epochs, faces,
                            sum(budget.trials_for(s.strategy) for s in searches.values()))
-        chosen, tuners = self.chosen(tuning, searches, budget) if complete else (None, None)
+        chosen, tuners = self.chosen(tuning, searches, budget, start) if complete else (None, None)
         everyone = _training_faces(self.sample)
         if chosen is None:
             costliest = max({search.model for search in searches.values()}, key=epoch_seconds)
@@ -427,6 +432,9 @@ class _Planner:
             self.runs.append(PlannedRun(6, "noise repeats", costliest, most_epochs, faces, count=budget.repeats,
                                         minutes=estimated_minutes(costliest, most_epochs, faces, budget.repeats),
                                         note=unknown))
+            if budget.warm_start:
+                self.runs.append(PlannedRun(6, SCRATCH_TRIAL, costliest, most_epochs, faces, note=unknown,
+                                            minutes=estimated_minutes(costliest, most_epochs, faces)))
             self.tuned = ("tuned network", costliest)
             self.add_known(6, "tuned network", costliest, profile.training_epochs, everyone, "tuned network",
                            note=unknown, folders=())
@@ -442,14 +450,26 @@ class _Planner:
                 minutes=estimated_minutes(chosen["model"], epochs, faces, budget.repeats),
                 finished=len(done), measured_seconds=sum(done) if done else None,
             ))
+            if budget.warm_start:
+                cold = {name: value for name, value in settings.items() if name != "initial_weights"}
+                self.add_known(6, SCRATCH_TRIAL, chosen["model"], epochs, faces,
+                               self.folders(chosen["model"], data, cold))
             folders = self.folders(chosen["model"], self.sample, tuning.chosen_settings(chosen))
             self.tuned = (folders, chosen["model"])
             self.add_known(6, "tuned network", chosen["model"], profile.training_epochs, everyone, folders)
         self.baseline(6)
 
-    def trials(self, project: Path, search, budget, data: FaceDataset) -> tuple[int, float | None]:
-        """How many trials of the search in ``project`` have ended (completed or failed),
-        and the logged seconds of the completed trials' runs."""
+    def warm_start(self, tuning, budget) -> str | None:
+        """The file warm-started trials start from (chapter 5's baseline), if the budget
+        warm-starts and that run has finished; else ``None``."""
+        if not budget.warm_start:
+            return None
+        model = self.folders(tuning.WARM_START_MODEL, self.sample, {})[0] / "model.keras"
+        return str(model) if model.is_file() else None
+
+    def trials(self, project: Path, search, budget, data: FaceDataset, start: str | None) -> tuple[int, float | None]:
+        """How many trials of the search in ``project`` (warm-started from ``start``) have
+        ended (completed or failed), and the logged seconds of the completed trials' runs."""
         from keras_tuner.engine.trial import TrialStatus
 
         from fer_utils.engine.artifacts import read_json
@@ -462,14 +482,15 @@ class _Planner:
             ended += 1
             if trial["status"] == TrialStatus.COMPLETED:
                 values = trial.get("hyperparameters", {}).get("values", {})
-                logged = self.logged_seconds(self.folders(search.model, data, search.settings(values, budget, 0)))
+                logged = self.logged_seconds(self.folders(search.model, data,
+                                                          search.settings(values, budget, 0, start)))
                 if logged is not None:
                     seconds = (seconds or 0.0) + logged
         return ended, seconds
 
-    def chosen(self, tuning, searches: dict, budget) -> tuple[dict | None, dict | None]:
+    def chosen(self, tuning, searches: dict, budget, start: str | None) -> tuple[dict | None, dict | None]:
         """The configuration the finished searches choose, and their tuners (reloaded, not run)."""
-        tuners = {name: tuning.make_tuner(search, self.sample, self.profile, budget=budget)
+        tuners = {name: tuning.make_tuner(search, self.sample, self.profile, budget=budget, initial_weights=start)
                   for name, search in searches.items()}
         try:
             return tuning.best_trial(tuners), tuners
