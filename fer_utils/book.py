@@ -43,6 +43,7 @@ import time
 import tomllib
 from datetime import datetime
 from pathlib import Path
+from unittest import mock
 
 from fer_utils.config import prefer_onednn
 from fer_utils.config import project_root
@@ -129,17 +130,14 @@ def run_notebooks(
     output_dir.mkdir(parents=True, exist_ok=True)
     data = str(Path(data).resolve()) if data else None
     parameters = {"profile": chosen.name, "data": data}
-    saved = {name: os.environ.get(name) for name in (PROFILE_ENV, DATA_ENV, FIGURES_ENV)}
     if in_place:
-        os.environ[PROFILE_ENV] = chosen.name
-        if data:
-            os.environ[DATA_ENV] = data
+        kernel_environment = {PROFILE_ENV: chosen.name, **({DATA_ENV: data} if data else {})}
         parameters = None
     else:
-        os.environ[FIGURES_ENV] = str(output_dir.parent / "figures")
+        kernel_environment = {FIGURES_ENV: str(output_dir.parent / "figures")}
     started = datetime.now().astimezone()
     results = []
-    try:
+    with mock.patch.dict(os.environ, kernel_environment):  # the kernels inherit it; the caller's is restored
         with tqdm(notebook_paths(), desc="chapters", unit="chapter") as chapters:  # one step per chapter
             for notebook in chapters:
                 target = output_dir / notebook.name
@@ -158,12 +156,6 @@ def run_notebooks(
                     _without_papermill_metadata(target)
                 results.append((target, time.perf_counter() - clock))
                 tqdm.write(f"  wrote {target} in {results[-1][1]:.1f} s")
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
     record = describe_run(chosen.name, data, started)
     (output_dir / RUN_RECORD).write_text(json.dumps(record, indent=2) + "\n")
     return results

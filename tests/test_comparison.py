@@ -17,7 +17,7 @@ from fer_utils.nets.registry import MODELS
 from fer_utils.nets.lc2fer import PAPER_TEST_ACCURACY
 from fer_utils.config import PROFILES
 from fer_utils.data.synthetic import make_demo_dataset
-from fer_utils.engine.training import TrainingConfig
+from fer_utils.engine.training import TrainingConfig, run_directory, training_config
 from fer_utils.errors import DataWarning
 
 
@@ -172,7 +172,9 @@ def test_a_trained_network_is_scored_once_and_read_back(demo, tmp_path, monkeypa
     smoke = PROFILES["smoke"]
     assert not architectures.is_trained("mini_xception", demo, smoke)
     run = architectures.train_network("mini_xception", demo, smoke)
-    assert run.directory == architectures.run_directory("mini_xception", demo, smoke)  # found without training
+    assert run.directory == run_directory(training_config("mini_xception", smoke,  # found without training
+                                                            **architectures.training_settings("mini_xception", smoke)),
+                                          demo, smoke.name)
     assert architectures.is_trained("mini_xception", demo, smoke)
     scored = architectures.score_network("mini_xception", run, demo)
     row = scored.row

@@ -217,15 +217,6 @@ def training_settings(name: str, profile: Profile) -> dict:
     return settings
 
 
-def run_directory(name: str, dataset: FaceDataset, profile: Profile) -> Path:
-    """The engine's folder for network ``name``'s chapter-8 run on ``dataset`` (what
-    :func:`train_network` trains into or loads from), found without training."""
-    from fer_utils.engine.training import run_directory as engine_run_directory, training_config
-
-    return engine_run_directory(training_config(name, profile, **training_settings(name, profile)), dataset,
-                                profile.name)
-
-
 def is_trained(name: str, dataset: FaceDataset, profile: Profile) -> bool:
     """Whether the engine has finished network ``name``'s chapter-8 run on ``dataset``."""
     from fer_utils.engine.training import is_finished

@@ -578,10 +578,8 @@ class EngineTuner(keras_tuner.Tuner):
             )
             self._last["failed"] = message
             raise keras_tuner.errors.FailedTrialError(message)
-        best = history.loc[run.best_epoch]
         metrics = {
-            "val_loss": float(best["val_loss"]),
-            "val_accuracy": float(best["val_accuracy"]),
+            **kept_scores(run),
             "best_epoch": float(run.best_epoch),
             "train_seconds": float(history["seconds"].sum()),
             "wall_seconds": time.perf_counter() - started,
@@ -897,9 +895,7 @@ def repeat_best(
     for seed in (tuner.seed, *[s for s in seeds if s != tuner.seed]):
         settings = {**tuner.trial_settings(values), "seed": seed}
         run = training.train(tuner.search_plan.model, data, profile=tuner.profile, verbose=0, **settings)
-        best_row = run.history.loc[run.best_epoch]
-        rows.append({"seed": seed, "val_loss": float(best_row["val_loss"]),
-                     "val_accuracy": float(best_row["val_accuracy"]), "best_epoch": run.best_epoch})
+        rows.append({"seed": seed, **kept_scores(run), "best_epoch": run.best_epoch})
     table = pd.DataFrame(rows).set_index("seed")
     table.attrs["configuration"] = _describe(values)
     return table
@@ -911,7 +907,11 @@ def trial_from_scratch(chosen: dict, dataset: FaceDataset, profile: Profile) -> 
     ``val_accuracy`` (of the epoch the checkpointer keeps) show what the warm start adds."""
     settings = {name: value for name, value in chosen["settings"].items() if name != "initial_weights"}
     data = tuning_data(dataset, tuning_budget(profile), seed=settings["seed"])
-    run = training.train(chosen["model"], data, profile=profile, verbose=0, **settings)
+    return kept_scores(training.train(chosen["model"], data, profile=profile, verbose=0, **settings))
+
+
+def kept_scores(run: training.TrainingRun) -> dict:
+    """``val_loss`` and ``val_accuracy`` of the epoch the run's checkpointer kept: a trial's score."""
     best = run.history.loc[run.best_epoch]
     return {"val_loss": float(best["val_loss"]), "val_accuracy": float(best["val_accuracy"])}
 
