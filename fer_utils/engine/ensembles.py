@@ -99,11 +99,13 @@ def fit_weights(probabilities, labels) -> np.ndarray:
 
 def compare_ensembles(
     validation_probabilities, validation_labels, test_probabilities, test_labels,
-    names: Sequence[str] | None = None,
+    names: Sequence[str] | None = None, intervals: bool = False,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Accuracy and log loss on PublicTest and PrivateTest of every model alone,
     majority voting, soft voting and the weighted average whose weights were fitted
-    on PublicTest. Returns the table and the weights."""
+    on PublicTest. With ``intervals``, also each row's 95% bootstrap interval of
+    PrivateTest accuracy (``PrivateTest low``, ``PrivateTest high``). Returns the
+    table and the weights."""
     validation, test = _stack(validation_probabilities), _stack(test_probabilities)
     validation_labels, test_labels = np.asarray(validation_labels), np.asarray(test_labels)
     names = list(names) if names is not None else [f"model {i}" for i in range(len(validation))]
@@ -117,9 +119,19 @@ def compare_ensembles(
         for name, mixed in mixes.items():
             rows.setdefault(name, {})[f"{split} accuracy"] = float(np.mean(mixed.argmax(axis=1) == labels))
             rows[name][f"{split} log loss"] = log_loss(mixed, labels)
-        rows.setdefault("majority vote", {})[f"{split} accuracy"] = float(np.mean(majority_vote(stacked) == labels))
+        votes = majority_vote(stacked)
+        rows.setdefault("majority vote", {})[f"{split} accuracy"] = float(np.mean(votes == labels))
+        if intervals and split == "PrivateTest":
+            from fer_utils.engine.evaluation import bootstrap_intervals
+
+            predicted = {name: mixed.argmax(axis=1) for name, mixed in mixes.items()} | {"majority vote": votes}
+            for name, answers in predicted.items():
+                low, high = bootstrap_intervals(labels, answers).loc["accuracy", ["low", "high"]]
+                rows[name].update({"PrivateTest low": float(low), "PrivateTest high": float(high)})
     order = [*names, "majority vote", "soft vote", "weighted average"]
-    columns = ["PublicTest accuracy", "PrivateTest accuracy", "PublicTest log loss", "PrivateTest log loss", "weight"]
+    columns = ["PublicTest accuracy", "PrivateTest accuracy", *(["PrivateTest low", "PrivateTest high"] if intervals
+                                                              else []),
+               "PublicTest log loss", "PrivateTest log loss", "weight"]
     frame = pd.DataFrame.from_dict(rows, orient="index").reindex(index=order, columns=columns)
     frame.index.name = "ensemble"
     return frame, weights

@@ -319,8 +319,10 @@ early stopping, when it cannot act within the run's epochs)."""
 
 ADDITIONS: dict[str, Callable[[dict], dict | None]] = {
     "mixup": lambda s: None if s.get("mixup") else {**s, "mixup": 0.2},
+    "label smoothing": lambda s: None if s.get("label_smoothing") else {**s, "label_smoothing": 0.1},
 }
-"""Ingredients a recipe may lack, tried the other way round (``+ mixup``);
+"""Ingredients a recipe may lack, tried the other way round (``+ mixup``; ``+ label
+smoothing`` for ``cpu_small``, whose distilled targets are soft already);
 test-time augmentation is scored, not trained (:func:`ablation`'s ``tta``)."""
 
 FULL = "full recipe"
@@ -440,7 +442,12 @@ def ablation_findings(table: pd.DataFrame, dataset: FaceDataset) -> list[str]:
     ``with it`` for a ``+ X`` row (positive: X helped). An ingredient counts only
     beyond the 95% interval of one accuracy on the PublicTest faces (1.96 binomial
     standard errors at the full recipe's accuracy)."""
-    faces = len(dataset.arrays("validation")[1])
+    return findings_on(table, len(dataset.arrays("validation")[1]))
+
+
+def findings_on(table: pd.DataFrame, faces: int) -> list[str]:
+    """:func:`ablation_findings` for an ablation scored on ``faces`` PublicTest faces
+    (a shipped result's, :mod:`fer_utils.studies.results`, whose faces are not loaded)."""
     full = table.at[FULL, "PublicTest accuracy"]
     margin = 100 * 1.96 * math.sqrt(full * (1 - full) / faces)
     changes = table[CHANGE_COLUMNS["PublicTest"]].drop(FULL)
@@ -485,20 +492,32 @@ def recipe_scores(run, dataset: FaceDataset) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("prediction")
 
 
-def seed_ensemble(runs, dataset: FaceDataset, tta: bool = True) -> tuple[pd.DataFrame, np.ndarray]:
+def seed_ensemble(runs, dataset: FaceDataset, tta: bool = True,
+                  intervals: bool = False) -> tuple[pd.DataFrame, np.ndarray]:
     """:func:`fer_utils.engine.ensembles.compare_ensembles` over trained ``runs`` (a
     ``{name: run}`` dict, say the recipe with seeds 0, 1 and 2, or with other
-    networks), each predicting with test-time augmentation when ``tta``."""
+    networks; a Keras model, such as the shipped reference model, stands for
+    itself), each predicting with test-time augmentation when ``tta``."""
     from fer_utils.engine.ensembles import compare_ensembles
     from fer_utils.engine.evaluation import predict_probabilities
 
+    models = [getattr(run, "model", run) for run in runs.values()]
     (validation_images, validation_labels), (test_images, test_labels) = (
         dataset.arrays("validation"), dataset.arrays("test"))
     return compare_ensembles(
-        [predict_probabilities(run.model, validation_images, tta=tta) for run in runs.values()], validation_labels,
-        [predict_probabilities(run.model, test_images, tta=tta) for run in runs.values()], test_labels,
-        names=list(runs),
+        [predict_probabilities(model, validation_images, tta=tta) for model in models], validation_labels,
+        [predict_probabilities(model, test_images, tta=tta) for model in models], test_labels,
+        names=list(runs), intervals=intervals,
     )
+
+
+def chosen_on_publictest(ensembles: pd.DataFrame, members: Iterable[str]) -> tuple[str, str]:
+    """The single network and the ensemble with the highest PublicTest accuracy in
+    :func:`seed_ensemble`'s table: the choice the protocol allows, which
+    PrivateTest then reports (choosing the best on PrivateTest would inflate it)."""
+    public = ensembles["PublicTest accuracy"]
+    singles = public[[name for name in ensembles.index if name in set(members)]]
+    return singles.idxmax(), public.drop(singles.index).dropna().idxmax()
 
 
 # --------------------------------------------------------------------------- accuracy against training time
