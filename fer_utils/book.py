@@ -106,7 +106,7 @@ def run_notebooks(
 ) -> list[tuple[Path, float]]:
     """Execute every chapter; returns each executed notebook with its run time in seconds.
 
-    The kernels run with oneDNN on (:func:`fer_utils.prefer_onednn`) and without
+    The kernels run with oneDNN on (:func:`fer_utils.config.prefer_onednn`) and without
     capturing low-level output, so TensorFlow's C++ start-up notices go to this
     terminal instead of into the chapters. A progress bar (tqdm) counts the chapters.
     The run is recorded in ``run.json`` beside the executed chapters, and the chapters'
