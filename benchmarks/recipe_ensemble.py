@@ -2,7 +2,7 @@
 
     nohup nice .venv/bin/fer-utils train --recipe cpu_2h --profile default --epochs 50 --seed 1 \
         --data /path/to/fer2013 > artifacts/logs/cpu_2h-seed1.log 2>&1 &     # first, or let this script train it
-    .venv/bin/python benchmarks/recipe_ensemble.py --recipe cpu_2h --seeds 1 --data /path/to/fer2013
+    .venv/bin/python benchmarks/recipe_ensemble.py --recipe cpu_2h --seeds 1 2 --data /path/to/fer2013
 
 The ensemble goal of ``docs/recipes.md`` asks for members of the reference
 model's strength: the shipped ablation's 20-epoch small networks added nothing
